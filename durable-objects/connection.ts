@@ -1,0 +1,57 @@
+import { PLATFORMS, TOPICS, type Platform, type Topic } from "../protocol/index.js";
+
+/**
+ * What a connection carries across hibernation, in its WebSocket attachment.
+ * Kept small: it is serialized on every change.
+ */
+export interface Attachment {
+  userId: string;
+  deviceId: string;
+  platform: Platform;
+  name?: string;
+  /** null: every topic. */
+  topics: Topic[] | null;
+  connectedAt: number;
+  /** The last frame of any kind the server handled from this connection. */
+  lastMessageAt: number;
+  /** Refused messages in the current abuse window. */
+  rejections: number;
+  rejectionWindowStart: number;
+}
+
+/** Tags for `acceptWebSocket`: one for the device, one per topic (at most 7 of the 10 allowed). */
+export function tagsFor(deviceId: string, topics: Topic[] | null): string[] {
+  return [deviceTag(deviceId), ...(topics ?? TOPICS).map(topicTag)];
+}
+
+export const deviceTag = (deviceId: string) => `d:${deviceId}`;
+export const topicTag = (topic: Topic) => `t:${topic}`;
+
+/** Reads an attachment defensively: anything malformed is null, and the caller closes with 1011. */
+export function readAttachment(ws: WebSocket): Attachment | null {
+  let raw: unknown;
+  try {
+    raw = ws.deserializeAttachment();
+  } catch {
+    return null;
+  }
+  if (!raw || typeof raw !== "object") return null;
+  const a = raw as Partial<Attachment>;
+  if (typeof a.userId !== "string" || typeof a.deviceId !== "string" || typeof a.connectedAt !== "number") return null;
+  return {
+    userId: a.userId,
+    deviceId: a.deviceId,
+    platform: PLATFORMS.includes(a.platform as Platform) ? (a.platform as Platform) : "web",
+    name: typeof a.name === "string" ? a.name : undefined,
+    topics: Array.isArray(a.topics) ? a.topics.filter((t): t is Topic => TOPICS.includes(t as Topic)) : null,
+    connectedAt: a.connectedAt,
+    lastMessageAt: typeof a.lastMessageAt === "number" ? a.lastMessageAt : a.connectedAt,
+    rejections: typeof a.rejections === "number" ? a.rejections : 0,
+    rejectionWindowStart: typeof a.rejectionWindowStart === "number" ? a.rejectionWindowStart : a.connectedAt,
+  };
+}
+
+/** Whether a connection receives a topic. */
+export function wants(a: Attachment, topic: Topic): boolean {
+  return a.topics === null || a.topics.includes(topic);
+}

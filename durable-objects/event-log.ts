@@ -1,0 +1,104 @@
+import type { EventType, NerveEvent } from "../protocol/index.js";
+import { readMeta, writeMeta } from "./schema.js";
+
+interface EventRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  type: string;
+  ts: number;
+  data: string;
+  from_id: string;
+  state_key: string | null;
+}
+
+function toEvent(row: EventRow): NerveEvent {
+  return { type: row.type as EventType, seq: row.seq, ts: row.ts, data: JSON.parse(row.data), from: row.from_id };
+}
+
+/**
+ * The per-user durable event log. `seq` starts at 1 and grows by exactly 1 per event; it is
+ * kept in `_meta` so it survives pruning of every row. Callers append inside a transaction.
+ */
+export class EventLog {
+  private last: number;
+  private prunedThrough: number;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.last = readMeta(sql, "last_seq");
+    this.prunedThrough = readMeta(sql, "pruned_through");
+  }
+
+  /** The latest seq (0 when the log is empty). */
+  get lastSeq(): number {
+    return this.last;
+  }
+
+  /** Every event with seq <= this has been pruned. */
+  get prunedThroughSeq(): number {
+    return this.prunedThrough;
+  }
+
+  /** Whether the log still holds every event after `since`, so a client can resume from it. */
+  canResumeFrom(since: number): boolean {
+    return since >= this.prunedThrough && since <= this.last;
+  }
+
+  /** Appends one event and returns it. Call inside `transactionSync` with the state write. */
+  append(type: EventType, data: unknown, from: string, stateKey: string | null, ts: number): NerveEvent {
+    const seq = this.last + 1;
+    this.sql.exec("INSERT INTO events (seq, type, ts, data, from_id, state_key) VALUES (?, ?, ?, ?, ?, ?)",
+      seq, type, ts, JSON.stringify(data), from, stateKey);
+    writeMeta(this.sql, "last_seq", seq);
+    this.last = seq;
+    return { type, seq, ts, data, from };
+  }
+
+  /** Undo the in-memory seq after a rolled-back transaction. */
+  reload(): void {
+    this.last = readMeta(this.sql, "last_seq");
+    this.prunedThrough = readMeta(this.sql, "pruned_through");
+  }
+
+  /** Events with seq > since, in order, at most `limit`. */
+  after(since: number, limit: number): NerveEvent[] {
+    return this.sql.exec<EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", since, limit).toArray().map(toEvent);
+  }
+
+  /** Non-state events (messages such as PROMPT_CHANGE) with seq > since, in order. */
+  messagesAfter(since: number): NerveEvent[] {
+    return this.sql.exec<EventRow>("SELECT * FROM events WHERE seq > ? AND state_key IS NULL ORDER BY seq", since).toArray().map(toEvent);
+  }
+
+  /** Events of the given types in [fromTs, toTs), seq > afterSeq, in order, at most `limit`. */
+  ofTypesBetween(types: readonly EventType[], fromTs: number, toTs: number, afterSeq: number, limit: number): NerveEvent[] {
+    const marks = types.map(() => "?").join(",");
+    return this.sql.exec<EventRow>(
+      `SELECT * FROM events WHERE seq > ? AND ts >= ? AND ts < ? AND type IN (${marks}) ORDER BY seq LIMIT ?`,
+      afterSeq, fromTs, toTs, ...types, limit,
+    ).toArray().map(toEvent);
+  }
+
+  /** How many events there are now. */
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
+  }
+
+  /** The timestamp of the oldest retained event, or null. */
+  oldestTs(): number | null {
+    return this.sql.exec<{ ts: number }>("SELECT ts FROM events ORDER BY seq LIMIT 1").toArray()[0]?.ts ?? null;
+  }
+
+  /**
+   * Deletes events beyond retention: older than `minTs`, or more than `keep` behind the latest.
+   * Returns how many went. Runs in one statement per rule; the caller bounds how often.
+   */
+  prune(minTs: number, keep: number): number {
+    const floorByCount = this.last - keep;
+    const floorByAge = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events WHERE ts < ?", minTs).one().s ?? 0;
+    const through = Math.max(floorByCount, floorByAge, this.prunedThrough);
+    if (through <= this.prunedThrough) return 0;
+    const removed = this.sql.exec("DELETE FROM events WHERE seq <= ?", through).rowsWritten;
+    writeMeta(this.sql, "pruned_through", through);
+    this.prunedThrough = through;
+    return removed;
+  }
+}

@@ -1,0 +1,60 @@
+import type { DeviceInfo, ErrorCode, EventType, NerveEvent, PublishResult, Platform, Topic, WireIssue } from "../protocol/index.js";
+
+/** A refusal from the hub, mapped by the Worker to an HTTP status. */
+export interface HubError {
+  error: { code: ErrorCode; message: string; retryAfterMs?: number; issues?: WireIssue[]; current?: unknown; currentVersion?: number };
+}
+
+export type HubResult<T> = T | HubError;
+
+export function isHubError(r: unknown): r is HubError {
+  return typeof r === "object" && r !== null && "error" in r;
+}
+
+/** A service write to one user. */
+export interface PublishRequest {
+  userId: string;
+  type: EventType;
+  data: unknown;
+  /** The service name from the verified token. */
+  from: string;
+  idempotencyKey?: string;
+}
+
+/** Several events from one service write (POST /api/sync/state): one per key. */
+export interface PublishManyRequest {
+  userId: string;
+  events: { type: EventType; data: unknown }[];
+  from: string;
+  idempotencyKey?: string;
+}
+
+export interface Snapshot {
+  userId: string;
+  seq: number;
+  state: Record<string, unknown>;
+  versions: Record<string, number>;
+  devices: DeviceInfo[];
+}
+
+export interface EventsPage {
+  events: NerveEvent[];
+  seq: number;
+  reset: boolean;
+  /** Whether more events follow the last one in this page. */
+  hasMore: boolean;
+}
+
+/** The identity and options the Worker hands to the hub with a WebSocket upgrade, as headers. */
+export interface ConnectParams {
+  userId: string;
+  deviceId?: string;
+  platform: Platform;
+  name?: string;
+  topics: Topic[] | null;
+  since?: number;
+  subprotocol?: string;
+}
+
+export const CONNECT_HEADER = "x-nerve-connect";
+export type { PublishResult };

@@ -1,0 +1,87 @@
+/**
+ * The UserHub's SQLite schema as numbered migrations. Each runs once, in order, in one
+ * transaction with the bump of `schema_version`; a new version appends, never edits.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the event log, state, devices, dedup, rate buckets and jobs.
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    from_id TEXT NOT NULL,
+    state_key TEXT
+  );
+  CREATE INDEX events_ts ON events(ts);
+  CREATE TABLE state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX state_version ON state(version);
+  CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    name TEXT,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    acked_seq INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE client_messages (
+    device_id TEXT NOT NULL,
+    msg_id TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, msg_id)
+  );
+  CREATE INDEX client_messages_at ON client_messages(at);
+  CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY,
+    result TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX idempotency_keys_at ON idempotency_keys(at);
+  CREATE TABLE rate_buckets (
+    name TEXT PRIMARY KEY,
+    tokens REAL NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    due INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    payload TEXT
+  );
+  CREATE INDEX jobs_due ON jobs(due);
+  `,
+];
+
+/**
+ * Brings the database to the newest schema. Cheap when it is current: one read of `_meta`.
+ * @example migrate(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn))
+ */
+export function migrate(sql: SqlStorage, transaction: (fn: () => void) => void): number {
+  sql.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  const row = sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'").toArray()[0];
+  let version = row?.value ?? 0;
+  while (version < MIGRATIONS.length) {
+    const next = version + 1;
+    transaction(() => {
+      sql.exec(MIGRATIONS[next - 1]!);
+      sql.exec("INSERT INTO _meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", next);
+    });
+    version = next;
+  }
+  return version;
+}
+
+/** Reads and writes integer counters in `_meta` (last seq, pruned-through seq). */
+export function readMeta(sql: SqlStorage, key: string): number {
+  return sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = ?", key).toArray()[0]?.value ?? 0;
+}
+
+export function writeMeta(sql: SqlStorage, key: string, value: number): void {
+  sql.exec("INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+}

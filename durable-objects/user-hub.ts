@@ -1,0 +1,471 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  CLIENT_MESSAGE_DATA, ClientEnvelope, CloseCode, DATA_OPTIONAL, EVENT_TOPIC, ErrorCode, MAX_EVENTS_PAGE,
+  STATE_UPDATE_TYPES, toWireIssues,
+  type ClientMessage, type DeviceInfo, type EventType, type NerveEvent, type Topic, type WireIssue,
+} from "../protocol/index.js";
+import { readConfig, type Config } from "../src/config.js";
+import type { Env } from "../src/env.js";
+import { deviceTag, readAttachment, tagsFor, topicTag, wants, type Attachment } from "./connection.js";
+import { Dedup, DEDUP_TTL_MS } from "./dedup.js";
+import { DeviceRegistry } from "./devices.js";
+import { EventLog } from "./event-log.js";
+import {
+  CONNECT_HEADER, type ConnectParams, type EventsPage, type HubError, type HubResult, type PublishManyRequest,
+  type PublishRequest, type PublishResult, type Snapshot,
+} from "./hub-api.js";
+import { RateLimiter } from "./rate-limiter.js";
+import { reduceState, stateKeyOf } from "./reducers.js";
+import { migrate } from "./schema.js";
+import { Scheduler, type JobHandler } from "./scheduler.js";
+import { StateStore } from "./state-store.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const ABUSE_WINDOW_MS = 60_000;
+
+/** An event to append: the reducer's inputs plus an optional compare-and-set version. */
+interface Commit {
+  type: EventType;
+  data: unknown;
+  from: string;
+  baseVersion?: number;
+}
+
+type CommitOutcome = { ok: true; events: NerveEvent[]; delivered: number[] } | { ok: false; error: HubError["error"] };
+
+function errorFrame(id: string | undefined, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  return { type: "ERROR" as const, ...(id !== undefined ? { id } : {}), code, message, ...extra };
+}
+
+function byteLength(message: string | ArrayBuffer): number {
+  if (typeof message !== "string") return message.byteLength;
+  // Every UTF-16 unit is at most 3 UTF-8 bytes: only measure when it could matter.
+  return message.length * 3 < 65536 ? message.length : new TextEncoder().encode(message).byteLength;
+}
+
+/**
+ * One user's sync hub: their devices' hibernatable WebSockets, the durable event log, the state,
+ * rate buckets and the alarm scheduler. A thin adapter: the parts it drives live beside it.
+ */
+export class UserHub extends DurableObject<Env> {
+  private readonly config: Config;
+  private readonly sql: SqlStorage;
+  private readonly log: EventLog;
+  private readonly store: StateStore;
+  private readonly devices: DeviceRegistry;
+  private readonly dedup: Dedup;
+  private readonly limiter: RateLimiter;
+  private readonly scheduler: Scheduler;
+  /** Jobs by kind; dream cycles register theirs here too. */
+  protected readonly jobs: Record<string, JobHandler>;
+  private pruneAt: number | null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = readConfig(env as unknown as Record<string, unknown>);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql, (fn) => ctx.storage.transactionSync(fn));
+    this.log = new EventLog(this.sql);
+    this.store = new StateStore(this.sql);
+    this.devices = new DeviceRegistry(this.sql);
+    this.dedup = new Dedup(this.sql);
+    this.limiter = new RateLimiter(this.sql);
+    this.scheduler = new Scheduler(this.sql, ctx.storage);
+    this.pruneAt = this.scheduler.get("prune")?.due ?? null;
+    this.jobs = {
+      prune: (_job, now) => this.runPrune(now),
+      sweep: (_job, now) => this.runSweep(now),
+    };
+    // Answered by the runtime without waking the object; the timestamp feeds the sweep.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  override async fetch(request: Request): Promise<Response> {
+    const raw = request.headers.get(CONNECT_HEADER);
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw) {
+      return Response.json({ error: { code: ErrorCode.NOT_FOUND, message: "the hub only accepts WebSocket upgrades from the Worker" } }, { status: 404 });
+    }
+    const params = JSON.parse(raw) as ConnectParams;
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    const headers = params.subprotocol ? { "Sec-WebSocket-Protocol": params.subprotocol } : undefined;
+
+    if (this.ctx.getWebSockets().length >= this.config.maxConnectionsPerUser) {
+      server.accept();
+      server.close(CloseCode.TOO_MANY_CONNECTIONS, `too many connections (limit ${this.config.maxConnectionsPerUser})`);
+      return new Response(null, { status: 101, webSocket: client, headers });
+    }
+
+    const now = Date.now();
+    const deviceId = params.deviceId ?? `dev-${crypto.randomUUID()}`;
+    const attachment: Attachment = {
+      userId: params.userId, deviceId, platform: params.platform, name: params.name, topics: params.topics,
+      connectedAt: now, lastMessageAt: now, rejections: 0, rejectionWindowStart: now,
+    };
+    const firstOfDevice = this.ctx.getWebSockets(deviceTag(deviceId)).length === 0;
+    this.ctx.acceptWebSocket(server, tagsFor(deviceId, params.topics));
+    server.serializeAttachment(attachment);
+    this.devices.seen(deviceId, params.platform, params.name, now);
+
+    this.sendCatchUp(server, attachment, params.since, now);
+    if (firstOfDevice) this.announce("DEVICE_CONNECTED", deviceId, now);
+    await this.scheduler.schedule("sweep", now + 2 * this.config.heartbeatMs, { onlyIfEarlier: true });
+    return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  /** WELCOME, then STATE (changed keys, critical first; or the full state on reset), then missed messages, then SYNCED. */
+  private sendCatchUp(ws: WebSocket, a: Attachment, since: number | undefined, now: number): void {
+    const resumed = since !== undefined && this.log.canResumeFrom(since);
+    const seq = this.log.lastSeq;
+    const topics = a.topics ? new Set(a.topics) : undefined;
+    ws.send(JSON.stringify({ type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.config.heartbeatMs, resumed }));
+    const { state, versions } = this.store.changedSince(resumed ? since : 0, topics);
+    ws.send(JSON.stringify({
+      type: "STATE", seq, state, versions, reset: !resumed,
+      ...(wants(a, "presence") ? { devices: this.deviceList(now) } : {}),
+    }));
+    if (resumed) {
+      for (const event of this.log.messagesAfter(since)) {
+        if (wants(a, EVENT_TOPIC[event.type])) ws.send(JSON.stringify(event));
+      }
+    }
+    ws.send(JSON.stringify({ type: "SYNCED", seq }));
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const a = readAttachment(ws);
+    if (!a) {
+      console.error("UserHub.webSocketMessage: connection without a readable attachment");
+      ws.close(CloseCode.INTERNAL, "connection state lost");
+      return;
+    }
+    try {
+      await this.onMessage(ws, a, message);
+    } catch (err) {
+      console.error("UserHub.webSocketMessage failed:", err);
+      this.trySend(ws, errorFrame(undefined, ErrorCode.INTERNAL, "the server failed to handle this message; it was not applied"));
+    }
+  }
+
+  private async onMessage(ws: WebSocket, a: Attachment, message: string | ArrayBuffer): Promise<void> {
+    const now = Date.now();
+    a.lastMessageAt = now;
+    if (byteLength(message) > this.config.maxFrameBytes) {
+      this.trySend(ws, errorFrame(undefined, ErrorCode.TOO_LARGE, `frame larger than ${this.config.maxFrameBytes} bytes`));
+      ws.close(CloseCode.FRAME_TOO_LARGE, "frame too large");
+      return;
+    }
+    const bucket = this.limiter.take("client", this.config.rateLimitPerMinute, now);
+    if (!bucket.allowed) {
+      return this.refuse(ws, a, errorFrame(undefined, ErrorCode.RATE_LIMITED, `more than ${this.config.rateLimitPerMinute} messages a minute`, { retryAfterMs: bucket.retryAfterMs }));
+    }
+    if (typeof message !== "string") {
+      return this.refuse(ws, a, errorFrame(undefined, ErrorCode.BAD_JSON, "binary frames are not supported; send JSON text"));
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(message);
+    } catch {
+      return this.refuse(ws, a, errorFrame(undefined, ErrorCode.BAD_JSON, "frame is not valid JSON"));
+    }
+    const envelope = ClientEnvelope.safeParse(json);
+    if (!envelope.success) {
+      const id = typeof (json as { id?: unknown })?.id === "string" ? (json as { id: string }).id : undefined;
+      return this.refuse(ws, a, errorFrame(id, ErrorCode.INVALID_MESSAGE, "frame is not a valid message", { issues: toWireIssues(envelope.error.issues) }));
+    }
+    const { type, id, baseVersion } = envelope.data;
+    const schema = CLIENT_MESSAGE_DATA[type as keyof typeof CLIENT_MESSAGE_DATA];
+    if (!schema || !Object.hasOwn(CLIENT_MESSAGE_DATA, type)) {
+      return this.refuse(ws, a, errorFrame(id, ErrorCode.UNKNOWN_TYPE, `unknown message type "${type}"`));
+    }
+    if (baseVersion !== undefined && !STATE_UPDATE_TYPES.has(type)) {
+      return this.refuse(ws, a, errorFrame(id, ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`, { issues: [{ path: "baseVersion", message: "only state updates take baseVersion" }] }));
+    }
+    const parsed = schema.safeParse(envelope.data.data === undefined && DATA_OPTIONAL.has(type) ? {} : envelope.data.data);
+    if (!parsed.success) {
+      return this.refuse(ws, a, errorFrame(id, ErrorCode.INVALID_MESSAGE, `invalid ${type} data`, { issues: toWireIssues(parsed.error.issues, ["data"]) }));
+    }
+    if (id !== undefined) {
+      const answer = this.dedup.clientAnswer(a.deviceId, id);
+      if (answer !== undefined) {
+        ws.send(answer);
+        this.saveAttachment(ws, a);
+        return;
+      }
+    }
+    const msg = { type, id, baseVersion, data: parsed.data } as ClientMessage;
+    const answer = await this.dispatch(ws, a, msg, now);
+    if (answer) {
+      const text = JSON.stringify(answer);
+      ws.send(text);
+      // Remember answers that a retry must see again; a transient refusal is not remembered.
+      if (id !== undefined && (answer.type === "ACCEPTED" || answer.code === ErrorCode.CONFLICT || answer.code === ErrorCode.INVALID_MESSAGE)) {
+        this.dedup.rememberClientAnswer(a.deviceId, id, text, now);
+        await this.ensurePrune(now + DEDUP_TTL_MS);
+      }
+      if (answer.type === "ERROR" && answer.code !== ErrorCode.CONFLICT) return this.refuse(ws, a, null);
+    }
+    this.saveAttachment(ws, a);
+  }
+
+  /** Handles one valid client message; returns the answer to send, if any. */
+  protected async dispatch(ws: WebSocket, a: Attachment, msg: ClientMessage, now: number): Promise<Record<string, unknown> & { type: string; code?: string } | null> {
+    const idPart = msg.id !== undefined ? { id: msg.id } : {};
+    switch (msg.type) {
+      case "PING":
+        return { type: "PONG", t: msg.data.t, serverTime: now };
+      case "ACK":
+        this.devices.ack(a.deviceId, Math.min(msg.data.seq, this.log.lastSeq));
+        return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
+      case "STATE_SYNC": {
+        const { state, versions } = this.store.changedSince(0, a.topics ? new Set(a.topics) : undefined);
+        ws.send(JSON.stringify({ type: "STATE", seq: this.log.lastSeq, state, versions, reset: true, ...(wants(a, "presence") ? { devices: this.deviceList(now) } : {}) }));
+        return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
+      }
+      case "UPDATE_PROGRESS":
+      case "LIMBIC_UPDATE":
+      case "CONVERGENCE_UPDATE":
+      case "POSTURE_CHANGE": {
+        const type: EventType = msg.type === "UPDATE_PROGRESS" ? "SHOOT_PROGRESS" : msg.type;
+        const outcome = await this.commit([{ type, data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion }], ws);
+        if (!outcome.ok) return errorFrame(msg.id, outcome.error.code, outcome.error.message, { current: outcome.error.current, currentVersion: outcome.error.currentVersion });
+        return { type: "ACCEPTED", ...idPart, seq: outcome.events[0]!.seq };
+      }
+      default:
+        return errorFrame(msg.id, ErrorCode.UNKNOWN_TYPE, `${msg.type} is not handled by this server yet`);
+    }
+  }
+
+  /**
+   * Counts a refusal against the connection and closes it with 4008 past the abuse threshold.
+   * `frame` (when given) is sent first.
+   */
+  private refuse(ws: WebSocket, a: Attachment, frame: object | null): void {
+    if (frame) this.trySend(ws, frame);
+    const now = Date.now();
+    if (now - a.rejectionWindowStart > ABUSE_WINDOW_MS) {
+      a.rejectionWindowStart = now;
+      a.rejections = 0;
+    }
+    a.rejections += 1;
+    this.saveAttachment(ws, a);
+    if (a.rejections > this.config.abuseRejectionsPerMinute) {
+      ws.close(CloseCode.RATE_ABUSE, "too many refused messages");
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.onGone(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    console.error("UserHub.webSocketError:", error);
+    this.onGone(ws);
+  }
+
+  /** Marks a device offline when its last connection goes, and tells the others. */
+  private onGone(ws: WebSocket): void {
+    const a = readAttachment(ws);
+    if (!a) return;
+    const now = Date.now();
+    this.devices.touch(a.deviceId, now);
+    const remaining = this.ctx.getWebSockets(deviceTag(a.deviceId)).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
+    if (remaining.length === 0) this.announce("DEVICE_DISCONNECTED", a.deviceId, now, ws);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Appends events and updates their state keys in one transaction, then broadcasts each in seq
+   * order to the connections that want its topic, except `exclude` (the sender).
+   */
+  protected async commit(commits: Commit[], exclude?: WebSocket, options: { reduce?: (c: Commit, current: unknown, seq: number, ts: number) => unknown } = {}): Promise<CommitOutcome> {
+    const now = Date.now();
+    let outcome: CommitOutcome;
+    try {
+      outcome = this.ctx.storage.transactionSync((): CommitOutcome => {
+        const events: NerveEvent[] = [];
+        for (const c of commits) {
+          const key = stateKeyOf(c.type, c.data);
+          const current = key ? this.store.get(key) : undefined;
+          if (c.baseVersion !== undefined && (current?.version ?? 0) !== c.baseVersion) {
+            throw new ConflictSignal({ code: ErrorCode.CONFLICT, message: `${key} has changed since version ${c.baseVersion}`, current: current?.value ?? null, currentVersion: current?.version ?? 0 });
+          }
+          const seq = this.log.lastSeq + 1;
+          const next = key === null ? undefined
+            : options.reduce ? options.reduce(c, current?.value, seq, now)
+            : reduceState(c.type, current?.value, c.data, { ts: now, from: c.from, seq });
+          const event = this.log.append(c.type, c.data, c.from, key, now);
+          if (key !== null) this.store.set(key, next, event.seq, now);
+          events.push(event);
+        }
+        return { ok: true, events, delivered: [] };
+      });
+    } catch (err) {
+      this.log.reload();
+      if (err instanceof ConflictSignal) return { ok: false, error: err.error };
+      throw err;
+    }
+    if (outcome.ok) outcome.delivered = outcome.events.map((event) => this.broadcast(event, exclude));
+    if (this.log.lastSeq - this.log.prunedThroughSeq > this.config.eventRetentionCount) await this.ensurePrune(now);
+    else if (this.pruneAt === null) await this.ensurePrune(now + this.config.eventRetentionDays * DAY_MS);
+    return outcome;
+  }
+
+  /** Sends an event to every connection that wants its topic; returns how many got it. */
+  protected broadcast(event: NerveEvent, exclude?: WebSocket): number {
+    const text = JSON.stringify(event);
+    let delivered = 0;
+    for (const ws of this.ctx.getWebSockets(topicTag(EVENT_TOPIC[event.type]))) {
+      if (ws !== exclude && this.trySend(ws, text)) delivered++;
+    }
+    return delivered;
+  }
+
+  /** DEVICE_CONNECTED / DEVICE_DISCONNECTED to the user's other devices. */
+  private announce(type: "DEVICE_CONNECTED" | "DEVICE_DISCONNECTED", deviceId: string, now: number, closing?: WebSocket): void {
+    const count = this.ctx.getWebSockets(deviceTag(deviceId)).filter((s) => s !== closing && s.readyState === WebSocket.OPEN).length;
+    const device = this.devices.get(deviceId, count, now);
+    if (!device) return;
+    const text = JSON.stringify({ type, device });
+    for (const ws of this.ctx.getWebSockets(topicTag("presence"))) {
+      if (ws === closing || readAttachment(ws)?.deviceId === deviceId) continue;
+      this.trySend(ws, text);
+    }
+  }
+
+  private deviceList(now: number): DeviceInfo[] {
+    return this.devices.list((id) => this.ctx.getWebSockets(deviceTag(id)).filter((s) => s.readyState === WebSocket.OPEN).length, now);
+  }
+
+  private trySend(ws: WebSocket, frame: object | string): boolean {
+    try {
+      ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private saveAttachment(ws: WebSocket, a: Attachment): void {
+    try {
+      ws.serializeAttachment(a);
+    } catch (err) {
+      console.error("UserHub: could not save attachment:", err);
+    }
+  }
+
+  // ---------------------------------------------------------------- service API (RPC from the Worker)
+
+  /** A service write of one event. Idempotent by key; rate limited per user. */
+  async publish(req: PublishRequest): Promise<HubResult<PublishResult>> {
+    return this.publishMany({ userId: req.userId, events: [{ type: req.type, data: req.data }], from: req.from, idempotencyKey: req.idempotencyKey });
+  }
+
+  /** A service write of several events, applied together: the answer carries the last seq. */
+  async publishMany(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[] }>> {
+    const now = Date.now();
+    const idemKey = req.idempotencyKey;
+    if (idemKey !== undefined) {
+      const earlier = this.dedup.idempotentResult<PublishResult & { seqs: number[] }>(idemKey);
+      if (earlier) return { ...earlier, duplicate: true };
+    }
+    const bucket = this.limiter.take("service", this.config.serviceRateLimitPerMinute, now);
+    if (!bucket.allowed) {
+      return { error: { code: ErrorCode.RATE_LIMITED, message: `more than ${this.config.serviceRateLimitPerMinute} service writes a minute for this user`, retryAfterMs: bucket.retryAfterMs } };
+    }
+    const outcome = await this.commit(req.events.map((e) => ({ ...e, from: req.from })));
+    if (!outcome.ok) return { error: outcome.error };
+    const delivered = Math.max(...outcome.delivered);
+    const result = { seq: outcome.events.at(-1)!.seq, seqs: outcome.events.map((e) => e.seq), delivered };
+    if (idemKey !== undefined) {
+      this.dedup.rememberIdempotentResult(idemKey, result, now);
+      await this.ensurePrune(now + DEDUP_TTL_MS);
+    }
+    return result;
+  }
+
+  /** The user's whole state and device list. */
+  async snapshot(userId: string): Promise<Snapshot> {
+    const { state, versions } = this.store.changedSince(0);
+    return { userId, seq: this.log.lastSeq, state, versions, devices: this.deviceList(Date.now()) };
+  }
+
+  /** A page of the log after `since`, for clients without a socket. `reset` when the log no longer holds all of it. */
+  async eventsPage(since: number, limit: number): Promise<EventsPage> {
+    const n = Math.min(Math.max(1, limit), MAX_EVENTS_PAGE);
+    const events = this.log.after(since, n + 1);
+    const reset = !this.log.canResumeFrom(Math.min(since, this.log.lastSeq)) || since > this.log.lastSeq;
+    return { events: events.slice(0, n), seq: this.log.lastSeq, reset, hasMore: events.length > n };
+  }
+
+  // ---------------------------------------------------------------- alarm jobs
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.scheduler.runDue(Date.now(), this.jobs);
+    } catch (err) {
+      // Rethrowing makes the runtime retry the alarm with backoff: what a broken run needs.
+      console.error("UserHub.alarm failed:", err);
+      throw err;
+    }
+  }
+
+  private async ensurePrune(due: number): Promise<void> {
+    if (this.pruneAt !== null && this.pruneAt <= due) return;
+    this.pruneAt = due;
+    await this.scheduler.schedule("prune", due, { onlyIfEarlier: true });
+  }
+
+  /** Drops events beyond retention and expired dedup entries; comes back when the next one expires. */
+  private runPrune(now: number): number | null {
+    this.log.prune(now - this.config.eventRetentionDays * DAY_MS, this.config.eventRetentionCount);
+    const oldestDedup = this.dedup.prune(now);
+    const oldestEvent = this.log.oldestTs();
+    const next = [
+      oldestEvent === null ? null : oldestEvent + this.config.eventRetentionDays * DAY_MS,
+      oldestDedup === null ? null : oldestDedup + DEDUP_TTL_MS,
+    ].filter((x): x is number => x !== null);
+    this.pruneAt = next.length ? Math.max(now + 1000, Math.min(...next)) : null;
+    return this.pruneAt;
+  }
+
+  /** Closes connections that sent no `ping` (nor any frame) for twice the heartbeat. */
+  private runSweep(now: number): number | null {
+    const limit = 2 * this.config.heartbeatMs;
+    let oldest = Infinity;
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = readAttachment(ws);
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      const last = Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
+      if (now - last > limit) {
+        try {
+          ws.close(CloseCode.HEARTBEAT_TIMEOUT, "no ping for twice the heartbeat");
+        } catch {
+          // already closing
+        }
+        this.onGone(ws);
+      } else {
+        oldest = Math.min(oldest, last);
+      }
+    }
+    if (oldest === Infinity) return null;
+    return Math.max(oldest + limit, now + this.config.heartbeatMs);
+  }
+}
+
+/** Carries a CONFLICT out of `transactionSync`, rolling it back. */
+class ConflictSignal extends Error {
+  constructor(readonly error: HubError["error"]) {
+    super(error.message);
+  }
+}
+
+export type { WireIssue, Topic };

@@ -1,0 +1,67 @@
+import * as z from "zod/mini";
+import { Count, Id } from "./ids.js";
+import {
+  ConvergenceUpdateData, LimbicUpdateData, PostureChangeData, ShootProgressData,
+} from "./events.js";
+
+/** `DREAM_START` data. */
+export const DreamStartData = z.strictObject({
+  /** How many hours of history to consolidate; default 24. */
+  windowHours: z.optional(z.number().check(z.gt(0), z.lte(24 * 30))),
+  note: z.optional(z.string().check(z.maxLength(500))),
+});
+export type DreamStartData = z.infer<typeof DreamStartData>;
+
+/** `DREAM_CANCEL` data. */
+export const DreamCancelData = z.strictObject({ cycleId: Id });
+export type DreamCancelData = z.infer<typeof DreamCancelData>;
+
+/** `DREAM_SCHEDULE` data (extension): the user's nightly dream schedule. */
+export const DreamScheduleData = z.strictObject({
+  enabled: z.boolean(),
+  /** Local hour 0-23 at which the nightly cycle starts. */
+  hour: z.optional(z.int().check(z.gte(0), z.lte(23))),
+  minute: z.optional(z.int().check(z.gte(0), z.lte(59))),
+  /** The user's offset from UTC in minutes (e.g. 120 for UTC+2); default 0. */
+  utcOffsetMinutes: z.optional(z.int().check(z.gte(-14 * 60), z.lte(14 * 60))),
+  windowHours: z.optional(z.number().check(z.gt(0), z.lte(24 * 30))),
+});
+export type DreamScheduleData = z.infer<typeof DreamScheduleData>;
+
+/** The data schema of each client message type. */
+export const CLIENT_MESSAGE_DATA = {
+  PING: z.strictObject({ t: z.number() }),
+  ACK: z.strictObject({ seq: Count }),
+  UPDATE_PROGRESS: ShootProgressData,
+  LIMBIC_UPDATE: LimbicUpdateData,
+  CONVERGENCE_UPDATE: ConvergenceUpdateData,
+  POSTURE_CHANGE: PostureChangeData,
+  DREAM_START: DreamStartData,
+  DREAM_CANCEL: DreamCancelData,
+  DREAM_SCHEDULE: DreamScheduleData,
+  STATE_SYNC: z.strictObject({}),
+} as const;
+export type ClientMessageType = keyof typeof CLIENT_MESSAGE_DATA;
+export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_DATA) as ClientMessageType[];
+
+/** Client message types whose `data` may be omitted (it defaults to `{}`). */
+export const DATA_OPTIONAL: ReadonlySet<string> = new Set(["STATE_SYNC", "DREAM_START"]);
+
+/** Client message types that carry a state update and so may carry `baseVersion`. */
+export const STATE_UPDATE_TYPES: ReadonlySet<string> = new Set(["LIMBIC_UPDATE", "CONVERGENCE_UPDATE", "POSTURE_CHANGE", "UPDATE_PROGRESS"]);
+
+/** The envelope every client frame shares. */
+export const ClientEnvelope = z.strictObject({
+  type: z.string().check(z.minLength(1), z.maxLength(64)),
+  /** Client message id: a repeat from the same device is answered with the first answer and not applied again. */
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  /** Compare-and-set: the seq of the key's version the client last saw. */
+  baseVersion: z.optional(Count),
+  data: z.optional(z.unknown()),
+});
+export type ClientEnvelope = z.infer<typeof ClientEnvelope>;
+
+/** A parsed client message, typed by `type`. */
+export type ClientMessage = {
+  [T in ClientMessageType]: { type: T; id?: string; baseVersion?: number; data: z.infer<(typeof CLIENT_MESSAGE_DATA)[T]> };
+}[ClientMessageType];

@@ -1,0 +1,70 @@
+import * as z from "zod/mini";
+import { Id } from "./ids.js";
+import {
+  Convergence, CreditUpdateData, Limbic, PostureChangeData, PromptChangeData, ShootProgressData,
+} from "./events.js";
+import { DreamStartData } from "./client-messages.js";
+
+const withUser = { userId: Id };
+
+/** `POST /api/sync/shoot-progress` */
+export const ShootProgressBody = z.extend(ShootProgressData, withUser);
+/** `POST /api/sync/credit-update` */
+export const CreditUpdateBody = z.extend(CreditUpdateData, withUser);
+
+export const MAX_FANOUT_USERS = 1000;
+/** `POST /api/sync/prompt-change`: one user (`userId`) or many (`userIds`, at most 1000), not both. */
+export const PromptChangeBody = z.extend(PromptChangeData, {
+  userId: z.optional(Id),
+  userIds: z.optional(z.array(Id).check(z.minLength(1), z.maxLength(MAX_FANOUT_USERS))),
+}).check(
+  z.refine((b) => (b.userId === undefined) !== (b.userIds === undefined), { message: "give exactly one of userId and userIds", path: ["userIds"] }),
+);
+
+/** `POST /api/sync/state`: a service sets the live state; partial limbic and convergence are merged. */
+export const StateBody = z.strictObject({
+  userId: Id,
+  limbic: z.optional(z.partial(Limbic)),
+  convergence: z.optional(z.partial(Convergence)),
+  posture: z.optional(PostureChangeData),
+}).check(
+  z.refine((b) => b.limbic !== undefined || b.convergence !== undefined || b.posture !== undefined, { message: "give at least one of limbic, convergence, posture" }),
+);
+
+/** `POST /api/sync/dream` */
+export const DreamBody = z.extend(DreamStartData, withUser);
+
+/** One insight of a dream report. */
+export const Insight = z.object({
+  kind: z.string().check(z.minLength(1), z.maxLength(64)),
+  title: z.string().check(z.maxLength(200)),
+  detail: z.optional(z.string().check(z.maxLength(2000))),
+  evidence: z.optional(z.array(z.int().check(z.gte(1))).check(z.maxLength(100))),
+});
+export type Insight = z.infer<typeof Insight>;
+
+/** `POST /api/sync/dream-result`: an external dream processor's answer. */
+export const DreamResultBody = z.strictObject({
+  userId: Id,
+  cycleId: Id,
+  insights: z.array(Insight).check(z.maxLength(50)),
+});
+
+/** `202` answer of a single-user publish. */
+export interface PublishResult {
+  seq: number;
+  delivered: number;
+  duplicate?: boolean;
+}
+
+/** `GET /api/me/events` query. */
+export const EventsQuery = z.object({
+  since: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer")), z.transform(Number))),
+  limit: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,4}$/, "must be an integer 1-500")), z.transform(Number))),
+});
+export const MAX_EVENTS_PAGE = 500;
+
+/** The body of every HTTP error. */
+export interface ErrorBody {
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+}

@@ -1,0 +1,72 @@
+import * as z from "zod/mini";
+import { Platform } from "./ids.js";
+import { NerveEventSchema } from "./events.js";
+
+/** One of the user's devices, as in `STATE.devices` and the device list. */
+export const DeviceInfo = z.object({
+  deviceId: z.string(),
+  platform: Platform,
+  name: z.optional(z.string()),
+  online: z.boolean(),
+  /** Open connections of this device now. */
+  connections: z.int(),
+  /** ms since epoch: when it was last connected (now, if online). */
+  lastSeen: z.number(),
+  /** The highest seq this device acknowledged with `ACK`. */
+  ackedSeq: z.int(),
+});
+export type DeviceInfo = z.infer<typeof DeviceInfo>;
+
+export const WelcomeFrame = z.object({
+  type: z.literal("WELCOME"),
+  userId: z.string(),
+  deviceId: z.string(),
+  seq: z.int(),
+  serverTime: z.number(),
+  heartbeatMs: z.int(),
+  resumed: z.boolean(),
+});
+
+export const StateFrame = z.object({
+  type: z.literal("STATE"),
+  /** The latest seq when the frame was made. */
+  seq: z.int(),
+  /** State key to value. Critical keys (limbic, convergence, posture) come first. */
+  state: z.record(z.string(), z.unknown()),
+  /** State key to the seq of its current version: use it as `baseVersion`. */
+  versions: z.record(z.string(), z.int()),
+  /** true: this is the whole state; replace the local copy. */
+  reset: z.boolean(),
+  devices: z.optional(z.array(DeviceInfo)),
+});
+
+export const SyncedFrame = z.object({ type: z.literal("SYNCED"), seq: z.int() });
+export const PongFrame = z.object({ type: z.literal("PONG"), t: z.number(), serverTime: z.number() });
+export const AcceptedFrame = z.object({ type: z.literal("ACCEPTED"), id: z.optional(z.string()), seq: z.optional(z.int()), duplicate: z.optional(z.boolean()) });
+export const ErrorFrame = z.object({
+  type: z.literal("ERROR"),
+  id: z.optional(z.string()),
+  code: z.string(),
+  message: z.string(),
+  issues: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+  retryAfterMs: z.optional(z.number()),
+  current: z.optional(z.unknown()),
+  currentVersion: z.optional(z.int()),
+});
+export const DeviceConnectedFrame = z.object({ type: z.literal("DEVICE_CONNECTED"), device: DeviceInfo });
+export const DeviceDisconnectedFrame = z.object({ type: z.literal("DEVICE_DISCONNECTED"), device: DeviceInfo });
+
+/** Every frame the server may send. */
+export const ServerFrame = z.union([
+  WelcomeFrame, StateFrame, SyncedFrame, PongFrame, AcceptedFrame, ErrorFrame,
+  DeviceConnectedFrame, DeviceDisconnectedFrame, NerveEventSchema,
+]);
+export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
+export type StateFrame = z.infer<typeof StateFrame>;
+export type SyncedFrame = z.infer<typeof SyncedFrame>;
+export type PongFrame = z.infer<typeof PongFrame>;
+export type AcceptedFrame = z.infer<typeof AcceptedFrame>;
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type DeviceConnectedFrame = z.infer<typeof DeviceConnectedFrame>;
+export type DeviceDisconnectedFrame = z.infer<typeof DeviceDisconnectedFrame>;
+export type ServerFrame = z.infer<typeof ServerFrame>;

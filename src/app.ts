@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ErrorCode } from "../protocol/index.js";
+import type { Env } from "./env.js";
+import { apiError } from "./errors.js";
+import { meRoutes } from "./routes/me.js";
+import { syncRoutes } from "./routes/sync.js";
+import { wsRoute } from "./routes/ws.js";
+
+/** The Nerve Worker: authenticates every request and routes it to the user's UserHub. */
+export const app = new Hono<{ Bindings: Env }>()
+  .route("/ws", wsRoute)
+  .route("/api/sync", syncRoutes)
+  .route("/api/me", meRoutes)
+  .notFound((c) => {
+    if (c.env.ASSETS && !c.req.path.startsWith("/api/")) return c.env.ASSETS.fetch(c.req.raw);
+    return apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`).getResponse();
+  })
+  .onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    console.error(`${c.req.method} ${c.req.path} failed:`, err);
+    return apiError(ErrorCode.INTERNAL, "internal error").getResponse();
+  });

@@ -1,0 +1,23 @@
+import type { UserHub } from "../durable-objects/user-hub.js";
+
+/** The Worker's bindings and variables. Every variable is a string; `readConfig` parses them. */
+export interface Env {
+  USER_HUB: DurableObjectNamespace<UserHub>;
+  ASSETS?: Fetcher;
+  JWT_SECRET?: string;
+  JWT_JWKS_URL?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  ALLOWED_ORIGINS?: string;
+  RATE_LIMIT_PER_MINUTE?: string;
+  SERVICE_RATE_LIMIT_PER_MINUTE?: string;
+  MAX_FRAME_BYTES?: string;
+  MAX_BODY_BYTES?: string;
+  MAX_CONNECTIONS_PER_USER?: string;
+  EVENT_RETENTION_DAYS?: string;
+  EVENT_RETENTION_COUNT?: string;
+  HEARTBEAT_MS?: string;
+  DREAM_PROCESSOR_URL?: string;
+  DREAM_PROCESSOR_SECRET?: string;
+  DEV_SIGN_IN?: string;
+}

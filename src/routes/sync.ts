@@ -1,0 +1,100 @@
+import { Hono, type Context } from "hono";
+import {
+  CreditUpdateBody, ErrorCode, Id, PromptChangeBody, SCOPES, ShootProgressBody, StateBody,
+  type EventType, type PublishResult,
+} from "../../protocol/index.js";
+import { isHubError, type HubError, type HubResult } from "../../durable-objects/hub-api.js";
+import type { Env } from "../env.js";
+import type { UserHub } from "../../durable-objects/user-hub.js";
+import { apiError } from "../errors.js";
+import { mapConcurrent } from "../fanout.js";
+import { requireService, type AuthVars } from "../middleware/auth.js";
+import { readJson } from "../middleware/json-body.js";
+
+type Ctx = Context<{ Bindings: Env; Variables: AuthVars }>;
+
+const FANOUT_CONCURRENCY = 50;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The hub's RPC surface with its declared types (the stub's mapped types lose `unknown` JSON values). */
+export type HubRpc = Pick<UserHub, "publish" | "publishMany" | "snapshot" | "eventsPage">;
+
+/** The UserHub of a user: `idFromName(userId)`, so every request for a user meets the same object. */
+export const hubOf = (env: Env, userId: string): HubRpc => env.USER_HUB.get(env.USER_HUB.idFromName(userId)) as unknown as HubRpc;
+
+function idempotencyKeyOf(c: Ctx): string | undefined {
+  const key = c.req.header("Idempotency-Key");
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) throw apiError(ErrorCode.INVALID_BODY, "Idempotency-Key must be 1-255 visible ASCII characters");
+  return key;
+}
+
+/** Turns a hub refusal into the HTTP error it stands for. */
+export function throwHubError(result: HubError): never {
+  const { code, message, retryAfterMs, issues } = result.error;
+  throw apiError(code, message, { retryAfterMs, issues });
+}
+
+function serviceName(c: Ctx): string {
+  const identity = c.get("identity");
+  return identity.kind === "service" ? identity.service : "unknown";
+}
+
+function strip<T extends { userId?: string; userIds?: string[] }>(body: T): Omit<T, "userId" | "userIds"> {
+  const { userId: _u, userIds: _us, ...data } = body;
+  return data;
+}
+
+async function publishOne(c: Ctx, userId: string, type: EventType, data: unknown) {
+  const result: HubResult<PublishResult> = await hubOf(c.env, userId).publish({ userId, type, data, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
+  if (isHubError(result)) throwHubError(result);
+  return c.json({ seq: result.seq, delivered: result.delivered, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+}
+
+/** `/api/sync/*`: the service API. Writes need `sync:publish`, reads `sync:read`. */
+export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
+  .get("/status", (c) => c.json({ ok: true, version: "0.1.0", time: Date.now() }))
+  .post("/shoot-progress", requireService(SCOPES.PUBLISH), async (c) => {
+    const body = await readJson(c, ShootProgressBody);
+    return publishOne(c, body.userId, "SHOOT_PROGRESS", strip(body));
+  })
+  .post("/credit-update", requireService(SCOPES.PUBLISH), async (c) => {
+    const body = await readJson(c, CreditUpdateBody);
+    return publishOne(c, body.userId, "CREDIT_UPDATE", strip(body));
+  })
+  .post("/prompt-change", requireService(SCOPES.PUBLISH), async (c) => {
+    const body = await readJson(c, PromptChangeBody);
+    const data = strip(body);
+    if (body.userId !== undefined) return publishOne(c, body.userId, "PROMPT_CHANGE", data);
+    const idempotencyKey = idempotencyKeyOf(c);
+    const from = serviceName(c);
+    const userIds = [...new Set(body.userIds!)];
+    const results = await mapConcurrent(userIds, FANOUT_CONCURRENCY, async (userId) => {
+      try {
+        const r = await hubOf(c.env, userId).publish({ userId, type: "PROMPT_CHANGE", data, from, idempotencyKey });
+        if (isHubError(r)) return { userId, error: { code: r.error.code, message: r.error.message } };
+        return { userId, seq: r.seq, delivered: r.delivered, ...(r.duplicate ? { duplicate: true } : {}) };
+      } catch (err) {
+        console.error(`prompt-change fan-out to ${userId} failed:`, err);
+        return { userId, error: { code: ErrorCode.INTERNAL, message: "delivery to this user failed; retry with the same Idempotency-Key" } };
+      }
+    });
+    return c.json({ results }, 202);
+  })
+  .post("/state", requireService(SCOPES.PUBLISH), async (c) => {
+    const body = await readJson(c, StateBody);
+    const events: { type: EventType; data: unknown }[] = [];
+    if (body.limbic && Object.keys(body.limbic).length) events.push({ type: "LIMBIC_UPDATE", data: body.limbic });
+    if (body.convergence && Object.keys(body.convergence).length) events.push({ type: "CONVERGENCE_UPDATE", data: body.convergence });
+    if (body.posture) events.push({ type: "POSTURE_CHANGE", data: body.posture });
+    if (!events.length) throw apiError(ErrorCode.INVALID_BODY, "nothing to update", { issues: [{ path: "", message: "give at least one non-empty of limbic, convergence, posture" }] });
+    const result = await hubOf(c.env, body.userId).publishMany({ userId: body.userId, events, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
+    if (isHubError(result)) throwHubError(result);
+    return c.json({ seq: result.seq, seqs: result.seqs, delivered: result.delivered, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+  })
+  .get("/users/:userId", requireService(SCOPES.READ), async (c) => {
+    const userId = Id.safeParse(c.req.param("userId"));
+    if (!userId.success) throw apiError(ErrorCode.INVALID_BODY, "userId must be 1-128 characters of [A-Za-z0-9._:@-]", { issues: [{ path: "userId", message: "invalid userId" }] });
+    const snap = await hubOf(c.env, userId.data).snapshot(userId.data);
+    return c.json({ seq: snap.seq, state: snap.state, versions: snap.versions, devices: snap.devices });
+  });

@@ -1,0 +1,74 @@
+import { Hono } from "hono";
+import * as z from "zod/mini";
+import { BEARER_PREFIX, CloseCode, DeviceName, ErrorCode, Id, Platform, SUBPROTOCOL, Topic, toWireIssues } from "../../protocol/index.js";
+import { CONNECT_HEADER, type ConnectParams } from "../../durable-objects/hub-api.js";
+import { AuthError, verifyToken } from "../auth.js";
+import { configOf } from "../config-cache.js";
+import type { Env } from "../env.js";
+import { apiError } from "../errors.js";
+
+const ConnectQuery = z.object({
+  since: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer")), z.transform(Number))),
+  device: z.optional(Id),
+  platform: z.optional(Platform),
+  name: z.optional(DeviceName),
+  topics: z.optional(z.pipe(z.pipe(z.string(), z.transform((s) => s.split(",").map((t) => t.trim()).filter(Boolean))), z.array(Topic).check(z.minLength(1, "name at least one topic")))),
+});
+
+/** Accepts the upgrade and closes at once with a code, so a browser can read why. */
+function closeWith(code: number, reason: string, subprotocol?: string): Response {
+  const pair = new WebSocketPair();
+  pair[1].accept();
+  pair[1].close(code, reason.slice(0, 120));
+  return new Response(null, { status: 101, webSocket: pair[0], headers: subprotocol ? { "Sec-WebSocket-Protocol": subprotocol } : undefined });
+}
+
+/** `GET /ws`: authenticates, checks origin and options, and hands the socket to the user's hub. */
+export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    throw apiError(ErrorCode.UPGRADE_REQUIRED, "this endpoint takes a WebSocket upgrade");
+  }
+  const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const subprotocol = offered.includes(SUBPROTOCOL) ? SUBPROTOCOL : undefined;
+
+  const origin = c.req.header("Origin");
+  if (origin) {
+    const own = new URL(c.req.url).origin;
+    if (origin !== own && !configOf(c.env).allowedOrigins.includes(origin)) {
+      return closeWith(CloseCode.ORIGIN_NOT_ALLOWED, `origin ${origin} is not allowed`, subprotocol);
+    }
+  }
+
+  const token = c.req.query("token") || offered.find((p) => p.startsWith(BEARER_PREFIX))?.slice(BEARER_PREFIX.length);
+  if (!token) return closeWith(CloseCode.TOKEN_MISSING, "token missing", subprotocol);
+  let identity;
+  try {
+    identity = await verifyToken(token, c.env);
+  } catch (err) {
+    if (err instanceof AuthError && err.code === "MISCONFIGURED") {
+      console.error("GET /ws:", err.message);
+      return closeWith(CloseCode.INTERNAL, "server auth is not configured", subprotocol);
+    }
+    return closeWith(CloseCode.TOKEN_INVALID, err instanceof Error ? err.message : "token invalid", subprotocol);
+  }
+  if (identity.kind !== "user") return closeWith(CloseCode.TOKEN_INVALID, "service tokens cannot open /ws", subprotocol);
+
+  const query = ConnectQuery.safeParse(c.req.query());
+  if (!query.success) {
+    const first = toWireIssues(query.error.issues)[0];
+    return closeWith(CloseCode.BAD_REQUEST, first ? `${first.path}: ${first.message}` : "invalid query", subprotocol);
+  }
+  const q = query.data;
+  const params: ConnectParams = {
+    userId: identity.userId,
+    deviceId: identity.deviceId ?? q.device,
+    platform: q.platform ?? "web",
+    name: q.name,
+    topics: q.topics ? [...new Set(q.topics)] : null,
+    since: q.since,
+    subprotocol,
+  };
+  const stub = c.env.USER_HUB.get(c.env.USER_HUB.idFromName(identity.userId));
+  // A fresh request: nothing the client sent reaches the hub but the upgrade and what was verified here.
+  return stub.fetch(new Request(c.req.url, { headers: { Upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(params) } }));
+});

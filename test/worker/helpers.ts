@@ -1,0 +1,151 @@
+import { SignJWT } from "jose";
+import { SELF } from "cloudflare:test";
+import { TEST_JWT_SECRET } from "../test-secret.js";
+
+const key = new TextEncoder().encode(TEST_JWT_SECRET);
+let counter = 0;
+
+/** A user id no other test uses: storage is shared across tests. */
+export function uniqueUser(label = "u"): string {
+  counter += 1;
+  return `${label}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function userToken(userId: string, options: { device?: string; ttl?: number; secret?: Uint8Array; aud?: string } = {}): Promise<string> {
+  let jwt = new SignJWT(options.device ? { did: options.device } : {}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + (options.ttl ?? 600));
+  if (options.aud) jwt = jwt.setAudience(options.aud);
+  return jwt.sign(options.secret ?? key);
+}
+
+export async function serviceToken(scope = "sync:publish sync:read", name = "test-service"): Promise<string> {
+  return new SignJWT({ scope }).setProtectedHeader({ alg: "HS256" }).setSubject(name).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 600).sign(key);
+}
+
+export type Frame = Record<string, unknown> & { type: string };
+
+/** A test WebSocket client that queues frames and waits for them with a timeout (never a fixed sleep). */
+export class TestClient {
+  readonly frames: Frame[] = [];
+  private cursor = 0;
+  private waiters: (() => void)[] = [];
+  closed: { code: number; reason: string } | null = null;
+
+  constructor(readonly ws: WebSocket, readonly response: Response) {
+    ws.addEventListener("message", (e) => {
+      const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
+      this.frames.push(text === "pong" ? { type: "pong" } : (JSON.parse(text) as Frame));
+      this.wake();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  private wake() {
+    const w = this.waiters;
+    this.waiters = [];
+    w.forEach((f) => f());
+  }
+
+  private async until<T>(check: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = check();
+      if (v !== undefined) return v;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; frames: ${JSON.stringify(this.frames.slice(-8))}; closed: ${JSON.stringify(this.closed)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The next unread frame (optionally of a type, skipping others). */
+  next(type?: string, timeoutMs = 5000): Promise<Frame> {
+    return this.until(() => {
+      while (this.cursor < this.frames.length) {
+        const f = this.frames[this.cursor++]!;
+        if (!type || f.type === type) return f;
+      }
+      return undefined;
+    }, type ?? "a frame", timeoutMs);
+  }
+
+  /** Reads unread frames until SYNCED; returns them all, SYNCED last. */
+  async catchUp(timeoutMs = 5000): Promise<Frame[]> {
+    const out: Frame[] = [];
+    for (;;) {
+      const f = await this.next(undefined, timeoutMs);
+      out.push(f);
+      if (f.type === "SYNCED") return out;
+    }
+  }
+
+  /** Unread frames now, without waiting. */
+  drain(): Frame[] {
+    const out = this.frames.slice(this.cursor);
+    this.cursor = this.frames.length;
+    return out;
+  }
+
+  waitClosed(timeoutMs = 5000) {
+    return this.until(() => this.closed ?? undefined, "close", timeoutMs);
+  }
+
+  send(frame: unknown) {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  close() {
+    try {
+      this.ws.close(1000, "done");
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+/** Opens `/ws` through the Worker and accepts the client end. */
+export async function connect(query: Record<string, string | number | undefined>, headers: Record<string, string> = {}): Promise<TestClient> {
+  const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  const res = await SELF.fetch(`https://nerve.test/ws?${qs}`, { headers: { Upgrade: "websocket", ...headers } });
+  const ws = res.webSocket;
+  if (!ws) throw new Error(`no WebSocket in the answer: ${res.status} ${await res.text()}`);
+  ws.accept();
+  return new TestClient(ws, res);
+}
+
+/** Connects a device of a user and reads its catch-up. */
+export async function device(userId: string, deviceId: string, query: Record<string, string | number | undefined> = {}) {
+  const client = await connect({ token: await userToken(userId), device: deviceId, ...query });
+  const catchUp = await client.catchUp();
+  return { client, catchUp };
+}
+
+export async function api(path: string, init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined && !headers["Content-Type"]) headers["Content-Type"] = "application/json";
+  const res = await SELF.fetch(`https://nerve.test${path}`, {
+    method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
+    headers,
+    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, json };
+}
+
+export const shoot = (userId: string, shootId: string, processedCount: number, totalCount = 100, extra: Record<string, unknown> = {}) => ({
+  userId, shootId, status: processedCount >= totalCount ? "completed" : "processing", processedCount, totalCount, ...extra,
+});
