@@ -8,7 +8,7 @@
  *   const again = await startNerve({ persistDir: nerve.persistDir }); // same state
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -108,6 +108,22 @@ export async function killGroup(child: ChildProcess, graceMs = 5000): Promise<vo
   }
 }
 
+/**
+ * wrangler refuses to start when the configured assets directory (the built web app) is missing.
+ * The API does not need it, so tests that run before a web build serve an empty directory instead.
+ */
+function assetsArgs(): string[] {
+  let section = "";
+  let dir: string | undefined;
+  for (const line of readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8").split("\n")) {
+    const header = /^\s*\[+([^\]]+)\]+\s*$/.exec(line);
+    if (header) section = header[1]!.trim();
+    else if (section === "assets") dir ??= /^\s*directory\s*=\s*"([^"]+)"/.exec(line)?.[1];
+  }
+  if (!dir || existsSync(resolve(REPO_ROOT, dir))) return [];
+  return ["--assets", mkdtempSync(join(tmpdir(), "nerve-assets-"))];
+}
+
 /** Starts `wrangler dev` and resolves once `GET /api/sync/status` answers 200. */
 export async function startNerve(options: StartOptions = {}): Promise<Nerve> {
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "nerve-e2e-"));
@@ -122,6 +138,7 @@ export async function startNerve(options: StartOptions = {}): Promise<Nerve> {
   const args = [
     "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", persistDir, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn",
+    ...assetsArgs(),
   ];
   const child = spawn(join(BIN, "wrangler"), args, {
     cwd: REPO_ROOT,
