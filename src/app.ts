@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { ErrorCode } from "../protocol/index.js";
 import type { Env } from "./env.js";
 import { apiError } from "./errors.js";
+import { devRoutes } from "./routes/dev.js";
 import { meRoutes } from "./routes/me.js";
 import { syncRoutes } from "./routes/sync.js";
 import { wsRoute } from "./routes/ws.js";
@@ -12,6 +13,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/ws", wsRoute)
   .route("/api/sync", syncRoutes)
   .route("/api/me", meRoutes)
+  .route("/api/dev", devRoutes)
   .notFound((c) => {
     if (c.env.ASSETS && !c.req.path.startsWith("/api/")) return c.env.ASSETS.fetch(c.req.raw);
     return apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`).getResponse();

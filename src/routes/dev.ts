@@ -1,0 +1,85 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { SignJWT } from "jose";
+import * as z from "zod/mini";
+import { DeviceName, ErrorCode, Id, SCOPES } from "../../protocol/index.js";
+import type { Env } from "../env.js";
+import { apiError } from "../errors.js";
+import { readJson } from "../middleware/json-body.js";
+
+/** `POST /api/dev/sign-in` body: who to be, on which device. */
+export const DevSignInBody = z.strictObject({
+  userId: Id,
+  deviceName: DeviceName,
+  /** Optional stable device id; derived from the name when absent. */
+  deviceId: z.optional(Id),
+});
+export type DevSignInBody = z.infer<typeof DevSignInBody>;
+
+/** `POST /api/dev/sign-in` answer. */
+export interface DevSignInResult {
+  userId: string;
+  deviceId: string;
+  deviceName: string;
+  /** A user token (`sub` = userId, `did` = deviceId) for `/ws` and `/api/me`. */
+  token: string;
+  /** A service token with `sync:publish sync:read`, for the tester's service form. */
+  serviceToken: string;
+  /** ms since epoch when both tokens expire. */
+  expiresAt: number;
+}
+
+const TOKEN_TTL_S = 24 * 60 * 60;
+const SERVICE_NAME = "dev-tester";
+
+/**
+ * A device id from a display name: "Ana's iPhone" -> "ana-s-iphone". Always a valid `Id`.
+ * @example deviceIdOf("Work Mac") // "work-mac"
+ */
+export function deviceIdOf(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9._:@-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
+  return slug || "web";
+}
+
+/** True only when the deployment opted in with `DEV_SIGN_IN=1` (as `.dev.vars` does locally). */
+export function devSignInEnabled(env: Pick<Env, "DEV_SIGN_IN">): boolean {
+  return env.DEV_SIGN_IN === "1";
+}
+
+/** Without DEV_SIGN_IN=1 the dev routes answer exactly like a route that does not exist. */
+const onlyWhenEnabled = (): MiddlewareHandler<{ Bindings: Env }> => async (c, next) => {
+  if (!devSignInEnabled(c.env)) throw apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`);
+  await next();
+};
+
+async function sign(env: Env, subject: string, claims: Record<string, unknown>, expiresAt: number): Promise<string> {
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(subject)
+    .setIssuedAt().setExpirationTime(Math.floor(expiresAt / 1000));
+  if (env.JWT_ISSUER) jwt = jwt.setIssuer(env.JWT_ISSUER);
+  if (env.JWT_AUDIENCE) jwt = jwt.setAudience(env.JWT_AUDIENCE);
+  return jwt.sign(new TextEncoder().encode(env.JWT_SECRET));
+}
+
+/**
+ * `/api/dev/*`: local development sign-in. Mints tokens with the local JWT_SECRET so a newcomer can
+ * open the web app in two windows as two devices of one user. Exists only with `DEV_SIGN_IN=1`.
+ */
+export const devRoutes = new Hono<{ Bindings: Env }>()
+  .use(onlyWhenEnabled())
+  .get("/", (c) => c.json({ enabled: true, tokenTtlSeconds: TOKEN_TTL_S }))
+  .post("/sign-in", async (c) => {
+    const body = await readJson(c, DevSignInBody);
+    if (!c.env.JWT_SECRET || c.env.JWT_JWKS_URL) {
+      throw apiError(ErrorCode.INTERNAL, "dev sign-in needs JWT_SECRET (and no JWT_JWKS_URL): tokens are signed with it");
+    }
+    const deviceId = body.deviceId ?? deviceIdOf(body.deviceName);
+    const expiresAt = Date.now() + TOKEN_TTL_S * 1000;
+    const result: DevSignInResult = {
+      userId: body.userId,
+      deviceId,
+      deviceName: body.deviceName,
+      token: await sign(c.env, body.userId, { did: deviceId }, expiresAt),
+      serviceToken: await sign(c.env, SERVICE_NAME, { scope: `${SCOPES.PUBLISH} ${SCOPES.READ}` }, expiresAt),
+      expiresAt,
+    };
+    return c.json(result, 200, { "Cache-Control": "no-store" });
+  });
