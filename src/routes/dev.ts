@@ -28,6 +28,8 @@ export interface DevSignInResult {
   expiresAt: number;
 }
 
+type DevEnv = { Bindings: Env; Variables: Record<string, never> };
+
 const TOKEN_TTL_S = 24 * 60 * 60;
 const SERVICE_NAME = "dev-tester";
 
@@ -46,7 +48,7 @@ export function devSignInEnabled(env: Pick<Env, "DEV_SIGN_IN">): boolean {
 }
 
 /** Without DEV_SIGN_IN=1 the dev routes answer exactly like a route that does not exist. */
-const onlyWhenEnabled = (): MiddlewareHandler<{ Bindings: Env }> => async (c, next) => {
+const onlyWhenEnabled = (): MiddlewareHandler<DevEnv> => async (c, next) => {
   if (!devSignInEnabled(c.env)) throw apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`);
   await next();
 };
@@ -63,7 +65,7 @@ async function sign(env: Env, subject: string, claims: Record<string, unknown>, 
  * `/api/dev/*`: local development sign-in. Mints tokens with the local JWT_SECRET so a newcomer can
  * open the web app in two windows as two devices of one user. Exists only with `DEV_SIGN_IN=1`.
  */
-export const devRoutes = new Hono<{ Bindings: Env }>()
+export const devRoutes = new Hono<DevEnv>()
   .use(onlyWhenEnabled())
   .get("/", (c) => c.json({ enabled: true, tokenTtlSeconds: TOKEN_TTL_S }))
   .post("/sign-in", async (c) => {
