@@ -1,0 +1,555 @@
+import {
+  BEARER_PREFIX, CLIENT_MESSAGE_DATA, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, SUBPROTOCOL, ServerFrame, toWireIssues,
+  type DeviceInfo, type ErrorFrame, type EventType, type NerveEvent, type StateFrame, type WelcomeFrame,
+} from "../protocol/index.js";
+import { Emitter } from "./emitter.js";
+import { Heartbeat } from "./heartbeat.js";
+import { peekToken, randomId } from "./ids.js";
+import { LinkQuality } from "./link-quality.js";
+import { applyStateFrame, EMPTY_MIRROR, setValue, upsertDevice, type MirrorData } from "./mirror.js";
+import { resolveOptions, type NerveClientOptions, type ResolvedOptions } from "./options.js";
+import { Outbox, parseStoredOutbox, type OutboxEntry } from "./outbox.js";
+import { Pacer } from "./pacer.js";
+import { PersistQueue } from "./persist-queue.js";
+import { ReconnectingSocket, type SocketStatus } from "./reconnecting-socket.js";
+import { reduce, stateKeyOf, UNKNOWN } from "./reducers.js";
+import { SeqTracker } from "./seq-tracker.js";
+import {
+  NerveClientError,
+  type NerveEventMap, type NerveSnapshot, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type TypedEvent,
+} from "./types.js";
+
+/** How long a seq hole may stay open (own sends in flight fill it) before a STATE_SYNC. */
+const GAP_GRACE_MS = 1000;
+/** Coalesces several reasons to resync into one STATE_SYNC. */
+const SYNC_DEBOUNCE_MS = 100;
+
+/** The event an accepted message of ours became, when the client can rebuild it. */
+const OWN_EVENT: Partial<Record<string, EventType>> = {
+  UPDATE_PROGRESS: "SHOOT_PROGRESS",
+  LIMBIC_UPDATE: "LIMBIC_UPDATE",
+  CONVERGENCE_UPDATE: "CONVERGENCE_UPDATE",
+  POSTURE_CHANGE: "POSTURE_CHANGE",
+};
+
+/**
+ * The Nerve client: a reconnecting, resuming connection with a local mirror and an outbox.
+ * Create it with `createNerveClient(options)`.
+ */
+export class NerveClient {
+  private readonly o: ResolvedOptions;
+  private readonly socket: ReconnectingSocket;
+  private readonly emitter: Emitter<NerveEventMap>;
+  private readonly listeners = new Set<() => void>();
+  private readonly persistQueue: PersistQueue;
+  private readonly link = new LinkQuality();
+  private readonly heartbeat: Heartbeat;
+  private readonly pacer: Pacer;
+  private readonly outbox: Outbox;
+  private snap: NerveSnapshot;
+  private mirror: MirrorData = EMPTY_MIRROR;
+  private seqs: SeqTracker;
+  /** Whose cursor and outbox are loaded (the token's `sub`). */
+  private userKey: string | null = null;
+  private hasCursor = false;
+  private deviceId: string | null;
+  private catchingUp = false;
+  private resumed = false;
+  /** The mirror is not known to be whole (fresh process, an event it could not reduce, a seq gap): ask for a full STATE. */
+  private needsFullState = true;
+  private syncInFlight = false;
+  private syncTimer: ReturnType<typeof setTimeout> | null = null;
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  private drainTimer: ReturnType<typeof setTimeout> | null = null;
+  private ackTimer: ReturnType<typeof setInterval> | null = null;
+  private ackedSeq = 0;
+  private readonly cleanups: (() => void)[] = [];
+  private readonly syncWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+
+  constructor(options: NerveClientOptions) {
+    this.o = resolveOptions(options);
+    this.deviceId = this.o.deviceId ?? null;
+    this.seqs = new SeqTracker(0, !this.o.topics);
+    this.emitter = new Emitter((err, type) => this.o.logger.warn(`nerve: a "${String(type)}" listener threw`, err));
+    this.persistQueue = new PersistQueue(this.o.storage, (err) => this.o.logger.warn("nerve: storage write failed", err));
+    this.outbox = new Outbox(this.o.maxOutbox, (entries) => {
+      if (this.userKey !== null) this.persistQueue.set(this.key("outbox"), entries.length ? JSON.stringify(entries) : null);
+    });
+    this.pacer = new Pacer(this.o.messagesPerMinute);
+    this.heartbeat = new Heartbeat({
+      send: (text) => this.sendRaw(text),
+      onRtt: (ms) => {
+        this.link.record(ms);
+        this.patch({});
+      },
+      onDead: () => this.socket.kill("no pong within the timeout"),
+    });
+    this.snap = {
+      status: "closed", synced: false, userId: null, deviceId: this.deviceId, state: {}, versions: {}, devices: [],
+      seq: 0, latencyMs: null, quality: 0, pending: 0, lastClose: null,
+    };
+    this.socket = new ReconnectingSocket({
+      target: () => this.target(),
+      WebSocket: this.o.WebSocket,
+      backoff: this.o.backoff,
+      maxRetries: this.o.maxRetries,
+      connectTimeoutMs: this.o.connectTimeoutMs,
+      onOpen: () => {},
+      onMessage: (data) => this.onMessage(data),
+      onClose: (info) => this.onClose(info),
+      onStatus: (s) => this.onSocketStatus(s),
+      onTargetError: (err) => this.o.logger.warn("nerve: could not open a connection", err),
+    });
+    if (this.o.retryOnOnline) this.watchEnvironment();
+    if (this.o.autoConnect) this.connect();
+  }
+
+  // ------------------------------------------------------------------ public API
+
+  /** The current snapshot (same object until something changes). */
+  getSnapshot = (): NerveSnapshot => this.snap;
+
+  /** Calls `listener` after every snapshot change; returns the unsubscribe function. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  get status(): NerveStatus { return this.snap.status; }
+  get state(): NerveSnapshot["state"] { return this.snap.state; }
+  get versions(): NerveSnapshot["versions"] { return this.snap.versions; }
+  get devices(): readonly DeviceInfo[] { return this.snap.devices; }
+  get latencyMs(): number | null { return this.snap.latencyMs; }
+  get quality(): number { return this.snap.quality; }
+  get seq(): number { return this.snap.seq; }
+
+  /**
+   * Listens to a durable event type (typed data) or a client event (`status`, `state`, `synced`, ...).
+   * @example client.on("SHOOT_PROGRESS", (e) => console.log(e.seq, e.data.processedCount))
+   */
+  on<K extends keyof NerveEventMap>(type: K, handler: (value: NerveEventMap[K]) => void): () => void {
+    return this.emitter.on(type, handler);
+  }
+
+  /**
+   * Sends a message through the outbox. Resolves on `ACCEPTED`, rejects with a NerveClientError on
+   * `ERROR` (or at once when the data is invalid or the outbox is full). Survives disconnects.
+   * @example await client.send("LIMBIC_UPDATE", { trust: 0.8 }, { baseVersion: client.versions.limbic })
+   */
+  send<T extends SendType>(type: T, data: SendDataMap[T], options: SendOptions = {}): Promise<SendResult> {
+    const schema = CLIENT_MESSAGE_DATA[type];
+    if (!schema) return Promise.reject(new NerveClientError(ErrorCode.UNKNOWN_TYPE, `unknown message type "${type}"`));
+    const parsed = schema.safeParse(data === undefined && DATA_OPTIONAL.has(type) ? {} : data);
+    if (!parsed.success) {
+      return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `invalid ${type} data`, { issues: toWireIssues(parsed.error.issues, ["data"]) }));
+    }
+    if (options.baseVersion !== undefined && !STATE_UPDATE_TYPES.has(type)) {
+      return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`));
+    }
+    if (this.outbox.isFull) return Promise.reject(new NerveClientError(ErrorCode.QUEUE_FULL, `the outbox holds ${this.o.maxOutbox} messages already`));
+    const id = options.id ?? randomId("m-");
+    if (this.outbox.has(id)) return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `message ${id} is already in the outbox`));
+    return new Promise<SendResult>((resolve, reject) => {
+      const entry: OutboxEntry = { id, type, data: parsed.data, createdAt: Date.now(), ...(options.baseVersion !== undefined ? { baseVersion: options.baseVersion } : {}) };
+      this.outbox.add(entry, { resolve, reject });
+      this.patch({});
+      this.drain();
+    });
+  }
+
+  /** Resolves at the next `SYNCED` (at once if synced now); rejects when the client goes `closed` or `offline`. */
+  whenSynced(): Promise<void> {
+    if (this.snap.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => this.syncWaiters.add({ resolve, reject }));
+  }
+
+  /** Starts connecting (when created with `autoConnect: false`). */
+  connect(): void {
+    this.socket.start();
+  }
+
+  /** Drops the connection (if any) and connects again now, with a fresh retry budget. Also leaves `offline` and `closed`. */
+  reconnect(): void {
+    this.socket.restart();
+  }
+
+  /** Closes for good: no more retries. Pending sends reject with `CLOSED`; their messages stay in storage for a later client. */
+  close(): Promise<void> {
+    this.socket.close(1000, "client closed");
+    this.stopLiveTimers();
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.outbox.rejectWaiters(new NerveClientError("CLOSED", "the client was closed before the server answered"));
+    for (const c of this.cleanups.splice(0)) c();
+    return this.persistQueue.flush();
+  }
+
+  // ------------------------------------------------------------------ connection lifecycle
+
+  private key(name: string): string {
+    return `${this.o.storagePrefix}:u:${this.userKey}:${name}`;
+  }
+
+  /** Fetches a token, loads this user's cursor and outbox, and builds the URL of the next attempt. */
+  private async target(): Promise<{ url: string; protocols?: string[] }> {
+    const token = await this.o.getToken();
+    if (typeof token !== "string" || token === "") throw new Error("getToken returned no token");
+    const peek = peekToken(token);
+    if (peek && peek.sub !== this.userKey) await this.loadUser(peek.sub);
+    if (!this.deviceId) this.deviceId = await this.loadDeviceId();
+    const url = new URL(this.o.url);
+    if (this.o.tokenTransport === "query") url.searchParams.set("token", token);
+    if (this.hasCursor && peek) url.searchParams.set("since", String(this.seqs.cursor));
+    url.searchParams.set("device", this.deviceId);
+    if (this.o.platform) url.searchParams.set("platform", this.o.platform);
+    if (this.o.name) url.searchParams.set("name", this.o.name);
+    if (this.o.topics) url.searchParams.set("topics", this.o.topics.join(","));
+    return { url: url.toString(), protocols: this.o.tokenTransport === "subprotocol" ? [SUBPROTOCOL, BEARER_PREFIX + token] : undefined };
+  }
+
+  private async loadDeviceId(): Promise<string> {
+    const storageKey = `${this.o.storagePrefix}:device`;
+    const stored = await this.o.storage.getItem(storageKey);
+    if (stored && /^[A-Za-z0-9._:@-]{1,128}$/.test(stored)) return stored;
+    const id = randomId("d-");
+    this.persistQueue.set(storageKey, id);
+    return id;
+  }
+
+  /** Switches the persisted cursor and outbox to this user (first connect, or a token for another user). */
+  private async loadUser(userId: string): Promise<void> {
+    const switching = this.userKey !== null;
+    if (switching) {
+      this.outbox.rejectWaiters(new NerveClientError("USER_CHANGED", "the token now names another user"));
+      this.mirror = EMPTY_MIRROR;
+    }
+    const prefix = `${this.o.storagePrefix}:u:${userId}:`;
+    const [cursorRaw, outboxRaw] = await Promise.all([this.o.storage.getItem(prefix + "cursor"), this.o.storage.getItem(prefix + "outbox")]);
+    const cursor = cursorRaw !== null && /^\d{1,15}$/.test(cursorRaw) ? Number(cursorRaw) : null;
+    this.userKey = userId;
+    this.hasCursor = cursor !== null;
+    this.seqs = new SeqTracker(cursor ?? 0, !this.o.topics);
+    this.ackedSeq = cursor ?? 0;
+    this.needsFullState = true;
+    if (switching) this.outbox.dropAll();
+    const restored = this.outbox.restore(parseStoredOutbox(outboxRaw));
+    if (restored === 0 && this.outbox.size > 0) this.persistQueue.set(prefix + "outbox", JSON.stringify(this.outbox.list()));
+    this.patch({ seq: this.seqs.cursor, userId });
+  }
+
+  private onSocketStatus(s: SocketStatus): void {
+    const map: Record<SocketStatus, NerveStatus | null> = { connecting: "connecting", open: null, reconnecting: "reconnecting", offline: "offline", closed: "closed" };
+    const status = map[s];
+    if (status) this.patch({ status });
+    if (status === "closed" || status === "offline") {
+      const err = new NerveClientError(status.toUpperCase(), `the client is ${status}`);
+      for (const w of this.syncWaiters) w.reject(err);
+      this.syncWaiters.clear();
+    }
+  }
+
+  private onClose(info: { code: number; reason: string; willRetry: boolean }): void {
+    this.stopLiveTimers();
+    this.catchingUp = false;
+    this.syncInFlight = false;
+    this.outbox.unsendAll();
+    this.link.reset();
+    this.patch({ synced: false, lastClose: { code: info.code, reason: info.reason } });
+    this.emitter.emit("close", info);
+  }
+
+  private stopLiveTimers(): void {
+    this.heartbeat.stop();
+    for (const t of [this.gapTimer, this.drainTimer]) if (t) clearTimeout(t);
+    if (this.ackTimer) clearInterval(this.ackTimer);
+    this.gapTimer = this.drainTimer = this.ackTimer = null;
+  }
+
+  private watchEnvironment(): void {
+    const g = globalThis as { addEventListener?: (t: string, h: () => void) => void; removeEventListener?: (t: string, h: () => void) => void; document?: { visibilityState?: string; addEventListener?: (t: string, h: () => void) => void; removeEventListener?: (t: string, h: () => void) => void } };
+    const wake = () => {
+      if (this.snap.status === "offline" || this.snap.status === "reconnecting") this.socket.restart();
+    };
+    const onVisible = () => {
+      if (g.document?.visibilityState === "visible") wake();
+    };
+    if (typeof g.addEventListener === "function" && typeof g.removeEventListener === "function") {
+      g.addEventListener("online", wake);
+      this.cleanups.push(() => g.removeEventListener!("online", wake));
+    }
+    const doc = g.document;
+    if (doc && typeof doc.addEventListener === "function" && typeof doc.removeEventListener === "function") {
+      doc.addEventListener("visibilitychange", onVisible);
+      this.cleanups.push(() => doc.removeEventListener!("visibilitychange", onVisible));
+    }
+  }
+
+  // ------------------------------------------------------------------ frames in
+
+  private onMessage(data: unknown): void {
+    if (typeof data !== "string") {
+      this.o.logger.warn("nerve: ignored a binary frame");
+      return;
+    }
+    if (data === "pong") return this.heartbeat.pong();
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      this.o.logger.warn("nerve: ignored a frame that is not JSON", data.slice(0, 200));
+      return;
+    }
+    const parsed = ServerFrame.safeParse(json);
+    if (!parsed.success) {
+      this.o.logger.warn("nerve: ignored a frame that does not match the contract", toWireIssues(parsed.error.issues));
+      return;
+    }
+    const frame = parsed.data;
+    if ("seq" in frame && "ts" in frame && "from" in frame) return this.onEvent(frame as NerveEvent);
+    switch (frame.type) {
+      case "WELCOME": return this.onWelcome(frame as WelcomeFrame);
+      case "STATE": return this.onState(frame as StateFrame);
+      case "SYNCED": return this.onSynced((frame as { seq: number }).seq);
+      case "ACCEPTED": return this.onAccepted(frame as { id?: string; seq?: number; duplicate?: boolean });
+      case "ERROR": return this.onError(frame as ErrorFrame);
+      case "DEVICE_CONNECTED":
+      case "DEVICE_DISCONNECTED": {
+        const device = (frame as { device: DeviceInfo }).device;
+        this.mirror = upsertDevice(this.mirror, device);
+        this.patch({ devices: this.mirror.devices });
+        this.emitter.emit(frame.type, device);
+        this.emitter.emit("devices", this.mirror.devices);
+        return;
+      }
+      default:
+        return; // PONG: this client measures with the text ping
+    }
+  }
+
+  private onWelcome(frame: WelcomeFrame): void {
+    this.socket.markHealthy();
+    this.catchingUp = true;
+    this.resumed = frame.resumed;
+    this.deviceId = frame.deviceId;
+    this.patch({ status: "connected", userId: frame.userId, deviceId: frame.deviceId });
+    this.heartbeat.start(this.o.heartbeatMs ?? (frame.heartbeatMs > 0 ? frame.heartbeatMs : 30_000), this.o.pongTimeoutMs);
+    this.emitter.emit("welcome", frame);
+  }
+
+  private onState(frame: StateFrame): void {
+    const { mirror, keys } = applyStateFrame(this.mirror, frame);
+    this.mirror = mirror;
+    if (frame.reset) {
+      // Everything up to frame.seq is in this state; the server sends nothing older after it.
+      this.seqs.resetTo(frame.seq);
+      this.needsFullState = false;
+      this.syncInFlight = false;
+      this.persistCursor();
+    }
+    this.patchMirror();
+    if (frame.devices) this.emitter.emit("devices", this.mirror.devices);
+    this.emitter.emit("state", { keys, reset: frame.reset });
+    this.checkGap();
+  }
+
+  private onSynced(seq: number): void {
+    this.catchingUp = false;
+    this.seqs.settle(seq);
+    this.persistCursor();
+    this.patch({ synced: true, seq: this.seqs.cursor });
+    this.emitter.emit("synced", { seq, resumed: this.resumed });
+    for (const w of this.syncWaiters) w.resolve();
+    this.syncWaiters.clear();
+    if (this.needsFullState) this.requestSync();
+    this.ackTimer = setInterval(() => this.sendAck(), this.o.ackIntervalMs);
+    this.drain();
+  }
+
+  private onEvent(event: NerveEvent): void {
+    if (this.seqs.has(event.seq)) return; // a replay of something already processed
+    this.applyEvent(event);
+    this.seqs.mark(event.seq);
+    this.afterSeqChange();
+    this.emitter.emit(event.type, event as never);
+    this.emitter.emit("event", event as TypedEvent);
+  }
+
+  /** Updates the mirror for an event; an event it cannot reduce marks the mirror for a full resync. */
+  private applyEvent(event: NerveEvent): void {
+    const key = stateKeyOf(event.type, event.data);
+    if (key === null) return;
+    const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.ts, from: event.from, seq: event.seq });
+    if (next === UNKNOWN) {
+      this.needsFullState = true;
+      this.requestSync();
+      return;
+    }
+    this.mirror = setValue(this.mirror, key, next, event.seq);
+    this.patchMirror();
+    this.emitter.emit("state", { keys: [key], reset: false });
+  }
+
+  private onAccepted(frame: { id?: string; seq?: number; duplicate?: boolean }): void {
+    if (frame.id === undefined) return;
+    const taken = this.outbox.take(frame.id);
+    if (!taken) return;
+    const { entry, waiter } = taken;
+    if (frame.seq !== undefined) this.ownEvent(entry, frame.seq);
+    const result: SendResult = { id: entry.id, ...(frame.seq !== undefined ? { seq: frame.seq } : {}), duplicate: frame.duplicate === true };
+    this.patch({});
+    if (waiter) waiter.resolve(result);
+    else this.emitter.emit("outbox", { id: entry.id, type: entry.type, result });
+    this.checkGap();
+    this.drain();
+  }
+
+  /**
+   * Our own accepted message: the server does not echo it to us, so the client applies it to the
+   * mirror and hands it to listeners like any event. A type whose event it cannot rebuild (dream
+   * messages) leaves a hole that the gap check turns into a STATE_SYNC.
+   */
+  private ownEvent(entry: OutboxEntry, seq: number): void {
+    const type = OWN_EVENT[entry.type];
+    if (!type || this.seqs.has(seq)) return;
+    const key = stateKeyOf(type, entry.data);
+    if (key !== null && (this.mirror.versions[key] ?? 0) > seq) {
+      // A later event for this key got here before our answer: our local order is wrong.
+      this.needsFullState = true;
+      this.requestSync();
+    }
+    this.onEvent({ type, seq, ts: Date.now(), data: entry.data, from: this.deviceId ?? "" });
+  }
+
+  private onError(frame: ErrorFrame): void {
+    if (frame.code === ErrorCode.RATE_LIMITED) this.pacer.pauseFor(frame.retryAfterMs ?? 1000);
+    const entry = frame.id !== undefined ? this.outbox.get(frame.id) : undefined;
+    if (!entry) {
+      this.emitter.emit("error", frame);
+      if (frame.code === ErrorCode.RATE_LIMITED) this.scheduleDrain();
+      return;
+    }
+    if (frame.code === ErrorCode.RATE_LIMITED) {
+      // Transient: the server did not apply it and did not remember the id; send it again later.
+      this.outbox.unsend(entry.id);
+      this.scheduleDrain();
+      return;
+    }
+    const { waiter } = this.outbox.take(entry.id)!;
+    const error = new NerveClientError(frame.code, frame.message, frame);
+    this.patch({});
+    if (waiter) waiter.reject(error);
+    else this.emitter.emit("outbox", { id: entry.id, type: entry.type, error });
+    this.checkGap();
+    this.drain();
+  }
+
+  // ------------------------------------------------------------------ frames out
+
+  private sendRaw(text: string): boolean {
+    const ws = this.socket.current;
+    if (!ws) return false;
+    try {
+      ws.send(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends what is waiting, as far as the pacer allows: a wanted STATE_SYNC first, then the outbox in order. */
+  private drain(): void {
+    if (!this.snap.synced || this.catchingUp) return;
+    for (;;) {
+      const wantSync = this.needsFullState && !this.syncInFlight && this.syncTimer === null;
+      const entry = wantSync ? undefined : this.outbox.nextUnsent();
+      if (!wantSync && !entry) return;
+      if (!this.pacer.take()) return this.scheduleDrain();
+      if (wantSync) {
+        if (!this.sendRaw(JSON.stringify({ type: "STATE_SYNC" }))) return;
+        this.syncInFlight = true;
+        continue;
+      }
+      const frame = { type: entry!.type, id: entry!.id, data: entry!.data, ...(entry!.baseVersion !== undefined ? { baseVersion: entry!.baseVersion } : {}) };
+      if (!this.sendRaw(JSON.stringify(frame))) return;
+      this.outbox.markSent(entry!.id);
+    }
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = null;
+      this.drain();
+    }, Math.max(10, this.pacer.waitMs()));
+  }
+
+  /** Asks for a full STATE soon (coalescing several reasons into one frame). */
+  private requestSync(): void {
+    this.needsFullState = true;
+    if (this.syncTimer || this.syncInFlight) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      this.drain();
+    }, SYNC_DEBOUNCE_MS);
+  }
+
+  private sendAck(): void {
+    const seq = this.seqs.cursor;
+    if (seq <= this.ackedSeq || !this.snap.synced) return;
+    if (!this.pacer.take()) return;
+    if (this.sendRaw(JSON.stringify({ type: "ACK", data: { seq } }))) this.ackedSeq = seq;
+  }
+
+  // ------------------------------------------------------------------ seq bookkeeping
+
+  private afterSeqChange(): void {
+    this.persistCursor();
+    this.patch({ seq: this.seqs.cursor });
+    this.checkGap();
+  }
+
+  /** A hole in live seqs that our own in-flight sends do not explain becomes a STATE_SYNC. */
+  private checkGap(): void {
+    if (this.catchingUp || !this.seqs.hasGap) {
+      if (this.gapTimer) clearTimeout(this.gapTimer);
+      this.gapTimer = null;
+      return;
+    }
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      if (this.seqs.hasGap && !this.catchingUp) this.requestSync();
+    }, this.outbox.inflightCount > 0 ? GAP_GRACE_MS : 0);
+  }
+
+  private persistCursor(): void {
+    if (this.userKey === null) return;
+    this.hasCursor = true;
+    this.persistQueue.set(this.key("cursor"), String(this.seqs.cursor));
+  }
+
+  // ------------------------------------------------------------------ snapshot
+
+  private patchMirror(): void {
+    this.patch({ state: this.mirror.state, versions: this.mirror.versions, devices: this.mirror.devices });
+  }
+
+  private patch(p: Partial<NerveSnapshot>): void {
+    const next = { ...this.snap, ...p };
+    next.latencyMs = this.link.latencyMs;
+    next.pending = this.outbox.size;
+    next.quality = this.link.quality(next.status === "connected", this.socket?.attemptTimes ?? [], Date.now());
+    const statusChanged = next.status !== this.snap.status;
+    this.snap = next;
+    if (statusChanged) this.emitter.emit("status", next.status);
+    for (const l of [...this.listeners]) {
+      try {
+        l();
+      } catch (err) {
+        this.o.logger.warn("nerve: a subscriber threw", err);
+      }
+    }
+  }
+}

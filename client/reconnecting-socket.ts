@@ -1,0 +1,207 @@
+import { CloseCode } from "../protocol/index.js";
+import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import type { WebSocketFactory, WebSocketLike } from "./options.js";
+
+/** What the socket does after a close, by code. */
+export type ClosePolicy = "terminal" | "refresh-token" | "backoff";
+
+/**
+ * 4001 (token missing), 4003 (origin) and 4000 (bad query) cannot heal by retrying; 4002 needs a
+ * fresh token (one immediate retry); 1009 is a bad frame of ours, after which a plain retry is fine;
+ * everything else (4008, 4009, 4010, 1006, 1011, ...) backs off.
+ */
+export function closePolicy(code: number): ClosePolicy {
+  if (code === CloseCode.TOKEN_MISSING || code === CloseCode.ORIGIN_NOT_ALLOWED || code === CloseCode.BAD_REQUEST) return "terminal";
+  if (code === CloseCode.TOKEN_INVALID) return "refresh-token";
+  return "backoff";
+}
+
+export type SocketStatus = "connecting" | "open" | "reconnecting" | "offline" | "closed";
+
+export interface ReconnectingSocketOptions {
+  /** Builds the URL and subprotocols of each attempt (fetching a fresh token). */
+  target: () => Promise<{ url: string; protocols?: string[] }>;
+  WebSocket: WebSocketFactory;
+  backoff: BackoffOptions;
+  maxRetries: number;
+  connectTimeoutMs: number;
+  onOpen: (ws: WebSocketLike) => void;
+  onMessage: (data: unknown) => void;
+  onClose: (info: { code: number; reason: string; willRetry: boolean }) => void;
+  onStatus: (status: SocketStatus) => void;
+  /** A failure to build the target (e.g. getToken threw). */
+  onTargetError: (err: unknown) => void;
+  random?: () => number;
+}
+
+/**
+ * A WebSocket that reconnects: jittered exponential backoff, a retry budget after which it rests
+ * `offline`, close-code policy, a connect timeout. Knows nothing about Nerve's frames.
+ * Modelled on partysocket's ReconnectingWebSocket; see docs/client.md for why it is not partysocket.
+ */
+export class ReconnectingSocket {
+  private ws: WebSocketLike | null = null;
+  private status: SocketStatus = "closed";
+  /** Failed attempts since the last successful open. */
+  private attempts = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Bumped on every new attempt and on close(): stale callbacks compare it and do nothing. */
+  private generation = 0;
+  private refreshedToken = false;
+  /** Reconnect attempts in the recent past, for the quality figure. */
+  readonly attemptTimes: number[] = [];
+
+  constructor(private readonly o: ReconnectingSocketOptions) {}
+
+  get current(): WebSocketLike | null {
+    return this.ws && this.ws.readyState === 1 ? this.ws : null;
+  }
+
+  get state(): SocketStatus {
+    return this.status;
+  }
+
+  /** Starts (or restarts at once, resetting the retry budget) unless already open or opening. */
+  start(): void {
+    if (this.status === "open" || this.status === "connecting") return;
+    this.attempts = 0;
+    this.clearTimer();
+    this.open("connecting");
+  }
+
+  /** Drops the current connection (if any) and connects again at once with a fresh budget. */
+  restart(): void {
+    this.attempts = 0;
+    this.dropCurrent(4100, "client reconnect");
+    this.clearTimer();
+    this.open("connecting");
+  }
+
+  /** Treats the current connection as dead (no pong): close it and go through backoff. */
+  kill(reason: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.dropCurrent(4100, reason);
+    this.afterClose(1006, reason);
+  }
+
+  /** Closes for good; no more retries until start(). */
+  close(code = 1000, reason = "client closed"): void {
+    this.generation++;
+    this.clearTimer();
+    this.dropCurrent(code, reason);
+    this.setStatus("closed");
+  }
+
+  private dropCurrent(code: number, reason: string): void {
+    const ws = this.ws;
+    this.ws = null;
+    this.generation++;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    if (ws) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private setStatus(status: SocketStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.o.onStatus(status);
+  }
+
+  private open(status: "connecting" | "reconnecting"): void {
+    const gen = ++this.generation;
+    this.setStatus(status);
+    this.o.target().then(({ url, protocols }) => {
+      if (gen !== this.generation) return;
+      let ws: WebSocketLike;
+      try {
+        ws = protocols ? new this.o.WebSocket(url, protocols) : new this.o.WebSocket(url);
+      } catch (err) {
+        this.o.onTargetError(err);
+        this.afterClose(1006, err instanceof Error ? err.message : "WebSocket constructor failed");
+        return;
+      }
+      this.ws = ws;
+      this.connectTimer = setTimeout(() => {
+        if (gen !== this.generation) return;
+        this.dropCurrent(4100, "connect timeout");
+        this.afterClose(1006, "connect timeout");
+      }, this.o.connectTimeoutMs);
+      ws.addEventListener("open", () => {
+        if (gen !== this.generation) return;
+        if (this.connectTimer) clearTimeout(this.connectTimer);
+        this.connectTimer = null;
+        this.setStatus("open");
+        this.o.onOpen(ws);
+      });
+      ws.addEventListener("message", (e) => {
+        if (gen === this.generation) this.o.onMessage(e.data);
+      });
+      ws.addEventListener("close", (e) => {
+        if (gen !== this.generation) return;
+        this.ws = null;
+        this.afterClose(e.code, e.reason);
+      });
+      // An error is always followed by a close; the close decides.
+      ws.addEventListener("error", () => {});
+    }, (err: unknown) => {
+      if (gen !== this.generation) return;
+      this.o.onTargetError(err);
+      this.afterClose(1006, `could not prepare the connection: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+
+  /** Marks an open that delivered the server's WELCOME: the retry budget and token-refresh latch reset. */
+  markHealthy(): void {
+    this.attempts = 0;
+    this.refreshedToken = false;
+  }
+
+  private afterClose(code: number, reason: string): void {
+    this.generation++;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    const policy = closePolicy(code);
+    if (policy === "terminal") {
+      this.o.onClose({ code, reason, willRetry: false });
+      this.setStatus("closed");
+      return;
+    }
+    if (policy === "refresh-token" && !this.refreshedToken) {
+      // target() fetches a new token; one immediate retry, then ordinary backoff.
+      this.refreshedToken = true;
+      this.o.onClose({ code, reason, willRetry: true });
+      this.open("reconnecting");
+      return;
+    }
+    if (this.attempts >= this.o.maxRetries) {
+      this.o.onClose({ code, reason, willRetry: false });
+      this.setStatus("offline");
+      return;
+    }
+    this.attempts++;
+    const now = Date.now();
+    this.attemptTimes.push(now);
+    while (this.attemptTimes.length > 20) this.attemptTimes.shift();
+    this.o.onClose({ code, reason, willRetry: true });
+    this.setStatus("reconnecting");
+    const delay = backoffDelay(this.attempts, this.o.backoff, this.o.random);
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.open("reconnecting");
+    }, delay);
+  }
+}

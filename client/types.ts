@@ -1,0 +1,152 @@
+import type {
+  ClientMessageType, Convergence, ConvergenceUpdateData, CreditUpdateData, DeviceInfo, DreamCancelData,
+  DreamScheduleData, DreamStartData, ErrorFrame, EventType, Limbic, LimbicUpdateData, NerveEvent,
+  PostureChangeData, PostureState, PromptChangeData, ShootProgressData, WelcomeFrame,
+} from "../protocol/index.js";
+
+/** The connection's status. `offline` and `closed` stay until `reconnect()` (or, for `offline`, a browser `online`/`visible` signal). */
+export type NerveStatus = "connecting" | "connected" | "reconnecting" | "offline" | "closed";
+
+/** Dream events carry a `cycleId` and, by type, `phase, processed, total` / `report` / `error`. */
+export interface DreamEventData {
+  cycleId: string;
+  [field: string]: unknown;
+}
+
+/** The data of each durable event type. */
+export interface EventDataMap {
+  SHOOT_PROGRESS: ShootProgressData;
+  CREDIT_UPDATE: CreditUpdateData;
+  PROMPT_CHANGE: PromptChangeData;
+  LIMBIC_UPDATE: LimbicUpdateData;
+  CONVERGENCE_UPDATE: ConvergenceUpdateData;
+  POSTURE_CHANGE: PostureChangeData;
+  DREAM_QUEUED: DreamEventData;
+  DREAM_PROGRESS: DreamEventData;
+  DREAM_RESULT: DreamEventData;
+  DREAM_FAILED: DreamEventData;
+  DREAM_CANCELLED: DreamEventData;
+  DREAM_SCHEDULE: DreamScheduleData;
+}
+
+/** A durable event with its data typed by `type`. */
+export type TypedEvent<T extends EventType = EventType> = { [K in T]: NerveEvent<K, EventDataMap[K]> }[T];
+
+/** The `shoots.<shootId>` state value. */
+export type ShootState = ShootProgressData & { updatedAt: number };
+/** The `credits` state value. */
+export type CreditState = CreditUpdateData & { updatedAt: number };
+
+/**
+ * The user's state as mirrored by the client. Keys are flat: `shoots.<shootId>` holds one shoot.
+ * A key is absent until it has a value on the server.
+ */
+export interface NerveState {
+  limbic?: Limbic;
+  convergence?: Convergence;
+  posture?: PostureState;
+  credits?: CreditState;
+  /** Owned by the dream module on the server; the client mirrors it as sent. */
+  dreams?: unknown;
+  [shootKey: `shoots.${string}`]: ShootState | undefined;
+}
+
+/** Everything a UI reads, as one immutable snapshot (a new object on every change; unchanged parts keep their identity). */
+export interface NerveSnapshot {
+  status: NerveStatus;
+  /** True between `SYNCED` and the next disconnect: the mirror is current. */
+  synced: boolean;
+  userId: string | null;
+  deviceId: string | null;
+  state: Readonly<NerveState>;
+  /** State key to the seq of its current version: pass it as `baseVersion`. */
+  versions: Readonly<Record<string, number>>;
+  devices: readonly DeviceInfo[];
+  /** The highest seq this client has processed (persisted; sent as `since`). */
+  seq: number;
+  /** Rolling round-trip time of the text ping, in ms; null before the first pong. */
+  latencyMs: number | null;
+  /** 0-100 from latency and recent reconnects. */
+  quality: number;
+  /** Messages waiting in the outbox (queued or sent and not yet answered). */
+  pending: number;
+  /** The last close code from the server or the network, if any. */
+  lastClose: { code: number; reason: string } | null;
+}
+
+/** The data each sendable message type takes. */
+export interface SendDataMap {
+  UPDATE_PROGRESS: ShootProgressData;
+  LIMBIC_UPDATE: LimbicUpdateData;
+  CONVERGENCE_UPDATE: ConvergenceUpdateData;
+  POSTURE_CHANGE: PostureChangeData;
+  DREAM_START: DreamStartData;
+  DREAM_CANCEL: DreamCancelData;
+  DREAM_SCHEDULE: DreamScheduleData;
+  STATE_SYNC: Record<string, never>;
+}
+export type SendType = keyof SendDataMap & ClientMessageType;
+
+export interface SendOptions {
+  /** Compare-and-set: the key's version this update is based on (see `snapshot.versions`). State updates only. */
+  baseVersion?: number;
+  /** A client message id; generated when absent. Reusing one returns the first answer. */
+  id?: string;
+}
+
+/** What a send resolves with when the server answers `ACCEPTED`. */
+export interface SendResult {
+  id: string;
+  /** The seq of the event it became, when it became one. */
+  seq?: number;
+  /** True when the server had already applied this id (a retry). */
+  duplicate: boolean;
+}
+
+/** Events of the client itself, beside the durable event types. */
+export interface ClientEventMap {
+  /** The status changed. */
+  status: NerveStatus;
+  /** A `WELCOME` frame (every connect). */
+  welcome: WelcomeFrame;
+  /** Catch-up is complete (`SYNCED`); live events follow. */
+  synced: { seq: number; resumed: boolean };
+  /** The state mirror changed: the keys that changed, and whether it was replaced. */
+  state: { keys: string[]; reset: boolean };
+  /** The device list changed. */
+  devices: readonly DeviceInfo[];
+  DEVICE_CONNECTED: DeviceInfo;
+  DEVICE_DISCONNECTED: DeviceInfo;
+  /** Every durable event, in seq order, exactly once. */
+  event: TypedEvent;
+  /** An `ERROR` frame that answers no pending send (e.g. RATE_LIMITED for an ACK, BAD_JSON). */
+  error: ErrorFrame;
+  /** The socket closed (any cause); `willRetry` says whether the client reconnects by itself. */
+  close: { code: number; reason: string; willRetry: boolean };
+  /** An outbox message restored from storage (its promise is gone) was answered. */
+  outbox: { id: string; type: string; result?: SendResult; error?: NerveClientError };
+}
+
+export type NerveEventMap = ClientEventMap & { [T in EventType]: TypedEvent<T> };
+
+/**
+ * A refused send, or a client-side failure. `code` is an `ErrorCode` from the contract
+ * (`CONFLICT`, `INVALID_MESSAGE`, `RATE_LIMITED`, ...) or `QUEUE_FULL` / `CLOSED` from the client.
+ */
+export class NerveClientError extends Error {
+  readonly code: string;
+  readonly issues?: { path: string; message: string }[];
+  readonly current?: unknown;
+  readonly currentVersion?: number;
+  readonly retryAfterMs?: number;
+
+  constructor(code: string, message: string, extra: Partial<Pick<ErrorFrame, "issues" | "current" | "currentVersion" | "retryAfterMs">> = {}) {
+    super(message);
+    this.name = "NerveClientError";
+    this.code = code;
+    if (extra.issues !== undefined) this.issues = extra.issues;
+    if (extra.current !== undefined) this.current = extra.current;
+    if (extra.currentVersion !== undefined) this.currentVersion = extra.currentVersion;
+    if (extra.retryAfterMs !== undefined) this.retryAfterMs = extra.retryAfterMs;
+  }
+}
