@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SignJWT } from "jose";
+import { ServerFrame } from "../../protocol/index.js";
 import { TEST_JWT_SECRET } from "../test-secret.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -195,6 +196,22 @@ export async function startNerve(options: StartOptions = {}): Promise<Nerve> {
 
 export type Frame = Record<string, unknown> & { type: string };
 
+/**
+ * Parses a server frame against the protocol's schema. A frame that is not valid JSON or not a
+ * valid ServerFrame becomes `{type: "INVALID_FRAME", text, issues}`, so any exact assert on it fails.
+ */
+export function parseFrame(text: string): Frame {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { type: "INVALID_FRAME", text, issues: ["not JSON"] };
+  }
+  const parsed = ServerFrame.safeParse(json);
+  if (!parsed.success) return { type: "INVALID_FRAME", text, issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  return json as Frame; // the raw object, so asserts also catch fields the schema does not know
+}
+
 /** A Node WebSocket client that queues frames and waits for them with timeouts (never fixed sleeps). */
 export class WsClient {
   readonly frames: Frame[] = [];
@@ -205,7 +222,7 @@ export class WsClient {
   constructor(readonly ws: WebSocket) {
     ws.addEventListener("message", (e) => {
       const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
-      this.frames.push(text === "pong" ? { type: "pong" } : (JSON.parse(text) as Frame));
+      this.frames.push(text === "pong" ? { type: "pong" } : parseFrame(text));
       this.wake();
     });
     ws.addEventListener("close", (e) => {

@@ -1,0 +1,185 @@
+// Serves the deployable bundle on plain workerd for benchmarks (wrangler dev adds ~6-9 ms a request).
+// Builds the bundle with `wrangler deploy --dry-run`, writes a capnp config with the same Durable
+// Object (SQLite storage on a temp disk), the [vars] of wrangler.toml and a JWT_SECRET, and runs it.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = join(ROOT, "node_modules/.bin");
+export const QUIET_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  DO_NOT_TRACK: "1",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+};
+
+/** The workerd binary: the one STACK.md names, else the one wrangler ships with. */
+export function workerdBinary() {
+  const candidates = [
+    join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd"),
+    join(ROOT, "node_modules/wrangler/node_modules/@cloudflare/workerd-linux-64/bin/workerd"),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`no workerd binary in ${candidates.join(" or ")}`);
+  return found;
+}
+
+/** Minimal reader for the parts of wrangler.toml the config needs: top-level keys and [vars]/[assets]. */
+export function readWranglerToml(path = join(ROOT, "wrangler.toml")) {
+  const top = {};
+  const sections = {};
+  let section = "";
+  for (const raw of readFileSync(path, "utf8").split("\n")) {
+    const line = raw.replace(/\s+#.*$/, "").trim();
+    if (!line || line.startsWith("#")) continue;
+    const header = /^\[+([^\]]+)\]+$/.exec(line);
+    if (header) {
+      section = header[1].trim();
+      continue;
+    }
+    const kv = /^([A-Za-z0-9_]+)\s*=\s*(.+)$/.exec(line);
+    if (!kv) continue;
+    let value;
+    try {
+      value = JSON.parse(kv[2]);
+    } catch {
+      value = kv[2];
+    }
+    if (section === "") top[kv[1]] = value;
+    else (sections[section] ??= {})[kv[1]] = value;
+  }
+  return { top, vars: sections.vars ?? {}, assets: sections.assets };
+}
+
+/** `wrangler deploy --dry-run --outdir <dir>`; an empty assets dir stands in for an unbuilt web app. */
+export function buildBundle(outdir, { minify = false } = {}) {
+  const { assets } = readWranglerToml();
+  const args = ["deploy", "--dry-run", "--outdir", outdir];
+  if (minify) args.push("--minify");
+  if (assets?.directory && !existsSync(resolve(ROOT, assets.directory))) args.push("--assets", mkdtempSync(join(tmpdir(), "nerve-assets-")));
+  const r = spawnSync(join(BIN, "wrangler"), args, {
+    cwd: ROOT, encoding: "utf8", timeout: 120_000,
+    env: { ...process.env, ...QUIET_ENV, PATH: `${BIN}:${process.env.PATH ?? ""}` },
+  });
+  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  const file = join(outdir, "index.js");
+  const bytes = readFileSync(file);
+  return { file, raw: bytes.byteLength, gzip: gzipSync(bytes).byteLength };
+}
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+const capnpText = (s) => JSON.stringify(String(s));
+
+/** The capnp config (`bundlePath` relative to the config file): one worker, the UserHub namespace with SQLite on a local disk, text bindings. */
+export function capnpConfig({ bundlePath, port, diskPath, vars, compatibilityDate, compatibilityFlags }) {
+  const bindings = [
+    "(name = \"USER_HUB\", durableObjectNamespace = \"UserHub\")",
+    ...Object.entries(vars).map(([k, v]) => `(name = ${capnpText(k)}, text = ${capnpText(v)})`),
+  ];
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .nerve),
+    (name = "do-disk", disk = (path = ${capnpText(diskPath)}, writable = true)),
+  ],
+  sockets = [(name = "http", address = ${capnpText(`127.0.0.1:${port}`)}, http = (), service = "main")],
+);
+
+const nerve :Workerd.Worker = (
+  modules = [(name = "index.js", esModule = embed ${capnpText(bundlePath)})],
+  compatibilityDate = ${capnpText(compatibilityDate)},
+  compatibilityFlags = [${compatibilityFlags.map(capnpText).join(", ")}],
+  bindings = [
+    ${bindings.join(",\n    ")}
+  ],
+  durableObjectNamespaces = [(className = "UserHub", uniqueKey = "nerve-bench-UserHub", enableSql = true)],
+  durableObjectStorage = (localDisk = "do-disk"),
+);
+`;
+}
+
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts workerd on the bundle in its own process group; resolves once `/api/sync/status` answers.
+ * @returns {Promise<{url: string, port: number, version: string, stop(): Promise<void>}>}
+ */
+export async function startWorkerd({ workdir, bundlePath, vars }) {
+  const { top } = readWranglerToml();
+  const port = await freePort();
+  const diskPath = join(workdir, "do");
+  mkdirSync(diskPath, { recursive: true });
+  const configPath = join(workdir, "config.capnp");
+  writeFileSync(configPath, capnpConfig({
+    bundlePath: relative(workdir, bundlePath), port, diskPath, vars,
+    compatibilityDate: top.compatibility_date ?? "2026-08-01",
+    compatibilityFlags: Array.isArray(top.compatibility_flags) ? top.compatibility_flags : [],
+  }));
+  const bin = workerdBinary();
+  const version = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim();
+  const child = spawn(bin, ["serve", configPath, "--experimental"], { cwd: workdir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const keep = (b) => {
+    log = (log + b.toString()).slice(-10_000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  let exited = null;
+  child.on("exit", (code, signal) => {
+    exited = code ?? signal;
+  });
+
+  const stop = async () => {
+    if (!groupAlive(child.pid)) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+    for (let i = 0; i < 50 && groupAlive(child.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
+  };
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`workerd exited (${exited}) before it was ready:\n${log}`);
+    try {
+      const res = await fetch(`${url}/api/sync/status`, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`workerd did not answer on ${url} within 30 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, port, version, stop, output: () => log };
+}
