@@ -8,10 +8,12 @@ import { readConfig, type Config } from "../src/config.js";
 import type { Env } from "../src/env.js";
 import { deviceTag, readAttachment, tagsFor, topicTag, wants, type Attachment } from "./connection.js";
 import { Dedup, DEDUP_TTL_MS } from "./dedup.js";
+import { readDreamConfig } from "./dream/config.js";
+import { DreamCycles, type DreamRequest, type DreamResultRequest } from "./dream/cycles.js";
 import { DeviceRegistry } from "./devices.js";
 import { EventLog } from "./event-log.js";
 import {
-  CONNECT_HEADER, type ConnectParams, type EventsPage, type HubError, type HubResult, type PublishManyRequest,
+  CONNECT_HEADER, isHubError, type ConnectParams, type EventsPage, type HubError, type HubResult, type PublishManyRequest,
   type PublishRequest, type PublishResult, type Snapshot,
 } from "./hub-api.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -58,6 +60,7 @@ export class UserHub extends DurableObject<Env> {
   private readonly scheduler: Scheduler;
   /** Jobs by kind; dream cycles register theirs here too. */
   protected readonly jobs: Record<string, JobHandler>;
+  private readonly dreams: DreamCycles;
   private pruneAt: number | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -72,9 +75,21 @@ export class UserHub extends DurableObject<Env> {
     this.limiter = new RateLimiter(this.sql);
     this.scheduler = new Scheduler(this.sql, ctx.storage);
     this.pruneAt = this.scheduler.get("prune")?.due ?? null;
+    this.dreams = new DreamCycles({
+      sql: this.sql,
+      config: readDreamConfig(env as unknown as Record<string, unknown>),
+      readState: (key) => this.store.get(key)?.value,
+      lastSeq: () => this.log.lastSeq,
+      commit: (commits, reduce, exclude) => this.commit(commits, exclude, { reduce }),
+      schedule: (id, due, onlyIfEarlier) => this.scheduler.schedule(id, due, { onlyIfEarlier }),
+      cancelJob: (id) => this.scheduler.cancel(id),
+      fetch: (input, init) => fetch(input, init),
+      userId: () => ctx.id.name ?? null,
+    });
     this.jobs = {
       prune: (_job, now) => this.runPrune(now),
       sweep: (_job, now) => this.runSweep(now),
+      dream: (job, now) => this.dreams.runJob(job, now),
     };
     // Answered by the runtime without waking the object; the timestamp feeds the sweep.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -233,8 +248,19 @@ export class UserHub extends DurableObject<Env> {
         if (!outcome.ok) return errorFrame(msg.id, outcome.error.code, outcome.error.message, { current: outcome.error.current, currentVersion: outcome.error.currentVersion });
         return { type: "ACCEPTED", ...idPart, seq: outcome.events[0]!.seq };
       }
-      default:
-        return errorFrame(msg.id, ErrorCode.UNKNOWN_TYPE, `${msg.type} is not handled by this server yet`);
+      case "DREAM_START":
+      case "DREAM_CANCEL":
+      case "DREAM_SCHEDULE": {
+        const r = msg.type === "DREAM_START" ? await this.dreams.start(msg.data, "device", a.deviceId, ws)
+          : msg.type === "DREAM_CANCEL" ? await this.dreams.cancel(msg.data.cycleId, a.deviceId, ws)
+          : await this.dreams.setSchedule(msg.data, a.deviceId, ws);
+        if (isHubError(r)) return errorFrame(msg.id, r.error.code, r.error.message);
+        return { type: "ACCEPTED", ...idPart, ...r };
+      }
+      default: {
+        const other = msg as ClientMessage; // every type is handled today; a new one lands here until it is
+        return errorFrame(other.id, ErrorCode.UNKNOWN_TYPE, `${other.type} is not handled by this server yet`);
+      }
     }
   }
 
@@ -314,7 +340,9 @@ export class UserHub extends DurableObject<Env> {
       throw err;
     }
     if (outcome.ok) outcome.delivered = outcome.events.map((event) => this.broadcast(event, exclude));
-    if (this.log.lastSeq - this.log.prunedThroughSeq > this.config.eventRetentionCount) await this.ensurePrune(now);
+    // Prune in batches (a tenth of the retention beyond it), not one alarm per event past the limit.
+    const slack = Math.max(1, Math.floor(this.config.eventRetentionCount / 10));
+    if (this.log.lastSeq - this.log.prunedThroughSeq > this.config.eventRetentionCount + slack) await this.ensurePrune(now);
     else if (this.pruneAt === null) await this.ensurePrune(now + this.config.eventRetentionDays * DAY_MS);
     return outcome;
   }
@@ -386,6 +414,35 @@ export class UserHub extends DurableObject<Env> {
     const delivered = Math.max(...outcome.delivered);
     const result = { seq: outcome.events.at(-1)!.seq, seqs: outcome.events.map((e) => e.seq), delivered };
     if (idemKey !== undefined) {
+      this.dedup.rememberIdempotentResult(idemKey, result, now);
+      await this.ensurePrune(now + DEDUP_TTL_MS);
+    }
+    return result;
+  }
+
+  /** `POST /api/sync/dream`: queues a dream cycle for a service. */
+  async startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>> {
+    return this.serviceWrite(req.idempotencyKey, () => this.dreams.start({ windowHours: req.windowHours, note: req.note }, "service", req.from));
+  }
+
+  /** `POST /api/sync/dream-result`: an external dream processor's answer for the running cycle. */
+  async dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>> {
+    return this.serviceWrite(req.idempotencyKey, () => this.dreams.externalResult(req.cycleId, req.insights));
+  }
+
+  /** Idempotency key and the service rate bucket around a service write that is not a plain publish. */
+  private async serviceWrite<T extends object>(idemKey: string | undefined, run: () => Promise<HubResult<T>>): Promise<HubResult<T & { duplicate?: boolean }>> {
+    const now = Date.now();
+    if (idemKey !== undefined) {
+      const earlier = this.dedup.idempotentResult<T>(idemKey);
+      if (earlier) return { ...earlier, duplicate: true };
+    }
+    const bucket = this.limiter.take("service", this.config.serviceRateLimitPerMinute, now);
+    if (!bucket.allowed) {
+      return { error: { code: ErrorCode.RATE_LIMITED, message: `more than ${this.config.serviceRateLimitPerMinute} service writes a minute for this user`, retryAfterMs: bucket.retryAfterMs } };
+    }
+    const result = await run();
+    if (idemKey !== undefined && !isHubError(result)) {
       this.dedup.rememberIdempotentResult(idemKey, result, now);
       await this.ensurePrune(now + DEDUP_TTL_MS);
     }

@@ -1,5 +1,6 @@
 import { SignJWT } from "jose";
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
+import type { EventType } from "../../protocol/index.js";
 import { TEST_JWT_SECRET } from "../test-secret.js";
 
 const key = new TextEncoder().encode(TEST_JWT_SECRET);
@@ -149,3 +150,24 @@ export async function api(path: string, init: { method?: string; body?: unknown;
 export const shoot = (userId: string, shootId: string, processedCount: number, totalCount = 100, extra: Record<string, unknown> = {}) => ({
   userId, shootId, status: processedCount >= totalCount ? "completed" : "processing", processedCount, totalCount, ...extra,
 });
+
+/** Runs `n` requests with a few in flight at once (order of completion is not order of seq). */
+export async function concurrently(n: number, task: (i: number) => Promise<unknown>, inFlight = 20): Promise<void> {
+  let next = 1;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next <= n) await task(next++);
+  }));
+}
+
+/** The user's hub stub. */
+export const hubOf = (userId: string) => env.USER_HUB.get(env.USER_HUB.idFromName(userId));
+
+/**
+ * Publishes through the hub's RPC method, the same path the service routes take after auth.
+ * For bulk setup: requests through SELF.fetch cost ~10 ms each inside the test pool.
+ */
+export async function publishDirect(userId: string, type: EventType, data: unknown, from = "test-service") {
+  const r = await hubOf(userId).publish({ userId, type, data, from });
+  if ("error" in r) throw new Error(`publish refused: ${JSON.stringify(r.error)}`);
+  return r;
+}
