@@ -8,21 +8,22 @@ type Listener = (event: any) => void;
  * (`SELF.fetch` with `Upgrade: websocket`): the real route, the real hub, no mock server.
  * `sockets` records every socket made, so a test can cut one from the client side.
  */
-export function selfWebSocket(): WebSocketFactory & { sockets: SelfSocket[]; opened: number } {
-  const registry = { sockets: [] as SelfSocket[], opened: 0 };
+export function selfWebSocket(): WebSocketFactory & { sockets: SelfSocket[] } {
+  const sockets: SelfSocket[] = [];
   class Bound extends SelfSocket {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols);
-      registry.sockets.push(this);
-      registry.opened++;
+      sockets.push(this);
     }
   }
-  return Object.assign(Bound, registry) as unknown as WebSocketFactory & typeof registry;
+  return Object.assign(Bound, { sockets }) as unknown as WebSocketFactory & { sockets: SelfSocket[] };
 }
 
 export class SelfSocket implements WebSocketLike {
   readyState = 0;
   protocol = "";
+  /** Every text frame the client sent on this socket. */
+  readonly sent: string[] = [];
   private ws: WebSocket | null = null;
   private closeRequested: { code?: number; reason?: string } | null = null;
   private readonly listeners: Record<string, Listener[]> = { open: [], message: [], close: [], error: [] };
@@ -54,6 +55,7 @@ export class SelfSocket implements WebSocketLike {
   send(data: string): void {
     if (this.readyState !== 1 || !this.ws) throw new Error("socket is not open");
     this.ws.send(data);
+    this.sent.push(data);
   }
 
   close(code?: number, reason?: string): void {
