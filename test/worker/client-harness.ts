@@ -8,15 +8,27 @@ type Listener = (event: any) => void;
  * (`SELF.fetch` with `Upgrade: websocket`): the real route, the real hub, no mock server.
  * `sockets` records every socket made, so a test can cut one from the client side.
  */
-export function selfWebSocket(): WebSocketFactory & { sockets: SelfSocket[] } {
+export function selfWebSocket(network: Network = {}): WebSocketFactory & { sockets: SelfSocket[] } {
   const sockets: SelfSocket[] = [];
   class Bound extends SelfSocket {
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
+      super(url, protocols, network);
       sockets.push(this);
     }
   }
   return Object.assign(Bound, { sockets }) as unknown as WebSocketFactory & { sockets: SelfSocket[] };
+}
+
+/** What the test's "network" does to connections: the server stays the real one. */
+export interface Network {
+  /** Extra request headers (an Origin, say). */
+  headers?: Record<string, string>;
+  /** Rewrites the URL on the way (e.g. a proxy that strips the token). */
+  mapUrl?: (url: string) => string;
+  /** While true, connection attempts fail as on a dead network (1006). */
+  down?: () => boolean;
+  /** Frames from the server for which this returns true are lost. */
+  loseIncoming?: (text: string) => boolean;
 }
 
 export class SelfSocket implements WebSocketLike {
@@ -28,16 +40,24 @@ export class SelfSocket implements WebSocketLike {
   private closeRequested: { code?: number; reason?: string } | null = null;
   private readonly listeners: Record<string, Listener[]> = { open: [], message: [], close: [], error: [] };
 
-  constructor(url: string, protocols?: string | string[]) {
-    const headers: Record<string, string> = { Upgrade: "websocket" };
+  constructor(url: string, protocols?: string | string[], network: Network = {}) {
+    const headers: Record<string, string> = { Upgrade: "websocket", ...network.headers };
     if (protocols) headers["Sec-WebSocket-Protocol"] = ([] as string[]).concat(protocols).join(", ");
-    SELF.fetch(url.replace(/^ws/, "http"), { headers }).then((res) => {
+    if (network.down?.()) {
+      queueMicrotask(() => this.finish(1006, "network down"));
+      return;
+    }
+    const target = (network.mapUrl ?? ((u: string) => u))(url).replace(/^ws/, "http");
+    SELF.fetch(target, { headers }).then((res) => {
       const ws = res.webSocket;
       if (!ws) return this.finish(1006, `no upgrade: HTTP ${res.status}`);
       ws.accept();
       this.ws = ws;
       this.protocol = res.headers.get("Sec-WebSocket-Protocol") ?? "";
-      ws.addEventListener("message", (e) => this.fire("message", { data: e.data }));
+      ws.addEventListener("message", (e) => {
+        if (typeof e.data === "string" && network.loseIncoming?.(e.data)) return;
+        this.fire("message", { data: e.data });
+      });
       ws.addEventListener("close", (e) => this.finish(e.code, e.reason));
       if (this.closeRequested) {
         ws.close(this.closeRequested.code ?? 1000, this.closeRequested.reason);

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { createNerveClient, memoryStorage, type NerveStatus } from "../../client/index.js";
+import { selfWebSocket, waitFor } from "./client-harness.js";
+import { connect, uniqueUser, userToken } from "./helpers.js";
+
+const URL_ = "wss://nerve.test/ws";
+/** A backoff so slow that a test only passes if the client did not wait for it. */
+const NEVER = { backoff: { minDelayMs: 60_000, maxDelayMs: 60_000 } };
+const FAST = { backoff: { minDelayMs: 10, maxDelayMs: 40 } };
+
+function track(client: { on: (t: "close", h: (c: { code: number; willRetry: boolean }) => void) => unknown }) {
+  const closes: { code: number; willRetry: boolean }[] = [];
+  client.on("close", (c) => closes.push({ code: c.code, willRetry: c.willRetry }));
+  return closes;
+}
+
+describe("client: close codes", () => {
+  it("4002: fetches a fresh token and retries at once", async () => {
+    const user = uniqueUser();
+    let calls = 0;
+    const getToken = async () => (++calls === 1 ? userToken(user, { ttl: -60 }) : userToken(user));
+    const factory = selfWebSocket();
+    const client = createNerveClient({ url: URL_, getToken, storage: memoryStorage(), WebSocket: factory, ...NEVER });
+    const closes = track(client);
+    await client.whenSynced();
+    expect(closes).toEqual([{ code: 4002, willRetry: true }]);
+    expect(calls).toBe(2);
+    expect(factory.sockets.length).toBe(2);
+    expect(client.status).toBe("connected");
+    await client.close();
+  });
+
+  it("4002 again after the refresh: backs off, then goes offline after maxRetries", async () => {
+    const user = uniqueUser();
+    let calls = 0;
+    const client = createNerveClient({ url: URL_, getToken: () => (calls++, userToken(user, { ttl: -60 })), storage: memoryStorage(), WebSocket: selfWebSocket(), maxRetries: 2, ...FAST });
+    const closes = track(client);
+    await expect(client.whenSynced()).rejects.toMatchObject({ code: "OFFLINE" });
+    expect(client.status).toBe("offline");
+    expect(closes).toEqual([
+      { code: 4002, willRetry: true }, // the immediate refresh
+      { code: 4002, willRetry: true }, // backoff 1
+      { code: 4002, willRetry: true }, // backoff 2
+      { code: 4002, willRetry: false }, // budget spent
+    ]);
+    expect(calls).toBe(4);
+    await client.close();
+  });
+
+  it("4001 (no token reached the server) is terminal", async () => {
+    const factory = selfWebSocket({ mapUrl: (u) => u.replace(/token=[^&]+&?/, "") });
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: factory, ...FAST });
+    const closes = track(client);
+    await expect(client.whenSynced()).rejects.toMatchObject({ code: "CLOSED" });
+    expect(closes).toEqual([{ code: 4001, willRetry: false }]);
+    expect(client.status).toBe("closed");
+    expect(client.getSnapshot().lastClose).toEqual({ code: 4001, reason: "token missing" });
+    expect(factory.sockets.length).toBe(1);
+    await client.close();
+  });
+
+  it("4003 (origin not allowed) is terminal; an allowed origin connects", async () => {
+    const bad = selfWebSocket({ headers: { Origin: "https://evil.example" } });
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: bad, ...FAST });
+    const closes = track(client);
+    await expect(client.whenSynced()).rejects.toMatchObject({ code: "CLOSED" });
+    expect(closes).toEqual([{ code: 4003, willRetry: false }]);
+    expect(bad.sockets.length).toBe(1);
+    await client.close();
+
+    const good = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: selfWebSocket({ headers: { Origin: "https://app.example.com" } }) });
+    await good.whenSynced();
+    expect(good.status).toBe("connected");
+    await good.close();
+  });
+
+  it("4009 (too many connections) backs off and gets in once a slot frees", async () => {
+    const user = uniqueUser();
+    const token = await userToken(user);
+    const others = [];
+    for (let i = 0; i < 20; i++) others.push(await connect({ token, device: `d${i}` }));
+    const statuses: NerveStatus[] = [];
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: selfWebSocket(), maxRetries: 1000, backoff: { minDelayMs: 20, maxDelayMs: 50 } });
+    client.on("status", (s) => statuses.push(s));
+    const closes = track(client);
+    await waitFor(() => closes.length >= 3, "three refused attempts");
+    expect(closes.slice(0, 3)).toEqual([{ code: 4009, willRetry: true }, { code: 4009, willRetry: true }, { code: 4009, willRetry: true }]);
+    expect(client.status).toBe("reconnecting");
+    others.pop()!.close();
+    await client.whenSynced();
+    expect(statuses.at(-1)).toBe("connected");
+    await client.close();
+    for (const o of others) o.close();
+  });
+
+  it("goes offline after maxRetries, and retries when the browser reports online", async () => {
+    let down = false;
+    const factory = selfWebSocket({ down: () => down });
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: factory, maxRetries: 3, ...FAST });
+    await client.whenSynced();
+    down = true;
+    factory.sockets[0]!.drop();
+    await waitFor(() => client.status === "offline", "offline");
+    expect(factory.sockets.length).toBe(1 + 3);
+    down = false;
+    globalThis.dispatchEvent(new Event("online"));
+    await client.whenSynced();
+    expect(client.status).toBe("connected");
+    expect(factory.sockets.length).toBe(5);
+    await client.close();
+  });
+
+  it("reconnect() leaves offline at once", async () => {
+    let down = false;
+    const factory = selfWebSocket({ down: () => down });
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: factory, maxRetries: 0, ...FAST });
+    await client.whenSynced();
+    down = true;
+    factory.sockets[0]!.drop();
+    await waitFor(() => client.status === "offline", "offline");
+    expect(factory.sockets.length).toBe(1);
+    down = false;
+    client.reconnect();
+    await client.whenSynced();
+    expect(factory.sockets.length).toBe(2);
+    await client.close();
+  });
+});
