@@ -2,6 +2,15 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 import { TEST_JWT_SECRET } from "./test/test-secret.js";
+import { DREAM_PROCESSOR_TEST_SECRET } from "./test/worker/dream-processor.setup.js";
+
+const workerBindings = {
+  JWT_SECRET: TEST_JWT_SECRET,
+  ALLOWED_ORIGINS: "https://app.example.com",
+  EVENT_RETENTION_COUNT: "200",
+  // Dream tests step cycles one alarm at a time (runDurableObjectAlarm), so no step runs by itself.
+  DREAM_STEP_DELAY_MS: "3600000",
+};
 
 export default defineConfig({
   test: {
@@ -13,16 +22,34 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                JWT_SECRET: TEST_JWT_SECRET,
-                ALLOWED_ORIGINS: "https://app.example.com",
-                EVENT_RETENTION_COUNT: "200",
-              },
-            },
+            miniflare: { bindings: workerBindings },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 20_000 },
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], exclude: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts"], testTimeout: 20_000 },
+      },
+      {
+        // Dream cycles with an external processor (a real HTTP server in Node, from globalSetup, its URL
+        // injected as a binding) and a retention that holds a 100k-event history.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...workerBindings,
+                EVENT_RETENTION_COUNT: "200000",
+                DREAM_PROCESSOR_URL: inject("dreamProcessorUrl"),
+                DREAM_PROCESSOR_SECRET: DREAM_PROCESSOR_TEST_SECRET,
+                DREAM_PROCESSOR_TIMEOUT_MS: "1500",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "worker-dream",
+          include: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts"],
+          globalSetup: ["test/worker/dream-processor.setup.ts"],
+          testTimeout: 120_000,
+        },
       },
       {
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },

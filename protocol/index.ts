@@ -11,6 +11,7 @@ export * from "./server-frames.js";
 export * from "./http.js";
 export * from "./issues.js";
 export * from "./tokens.js";
+export * from "./dreams.js";
 
 /** The protocol version: the contract's major version. */
 export const PROTOCOL_VERSION = 1;

@@ -42,7 +42,13 @@ export const StateFrame = z.object({
 
 export const SyncedFrame = z.object({ type: z.literal("SYNCED"), seq: z.int() });
 export const PongFrame = z.object({ type: z.literal("PONG"), t: z.number(), serverTime: z.number() });
-export const AcceptedFrame = z.object({ type: z.literal("ACCEPTED"), id: z.optional(z.string()), seq: z.optional(z.int()), duplicate: z.optional(z.boolean()) });
+export const AcceptedFrame = z.object({
+  type: z.literal("ACCEPTED"), id: z.optional(z.string()), seq: z.optional(z.int()), duplicate: z.optional(z.boolean()),
+  /** Extension: the id of the cycle a `DREAM_START` queued. */
+  cycleId: z.optional(z.string()),
+  /** Extension: when a `DREAM_SCHEDULE` will next queue a cycle (null: disabled). */
+  nextAt: z.optional(z.nullable(z.number())),
+});
 export const ErrorFrame = z.object({
   type: z.literal("ERROR"),
   id: z.optional(z.string()),

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import {
-  CreditUpdateBody, ErrorCode, Id, PromptChangeBody, SCOPES, ShootProgressBody, StateBody,
+  CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, PromptChangeBody, SCOPES, ShootProgressBody, StateBody,
   type EventType, type PublishResult,
 } from "../../protocol/index.js";
 import { isHubError, type HubError, type HubResult } from "../../durable-objects/hub-api.js";
@@ -17,7 +17,7 @@ const FANOUT_CONCURRENCY = 50;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The hub's RPC surface with its declared types (the stub's mapped types lose `unknown` JSON values). */
-export type HubRpc = Pick<UserHub, "publish" | "publishMany" | "snapshot" | "eventsPage">;
+export type HubRpc = Pick<UserHub, "publish" | "publishMany" | "snapshot" | "eventsPage" | "startDream" | "dreamResult">;
 
 /** The UserHub of a user: `idFromName(userId)`, so every request for a user meets the same object. */
 export const hubOf = (env: Env, userId: string): HubRpc => env.USER_HUB.get(env.USER_HUB.idFromName(userId)) as unknown as HubRpc;
@@ -91,6 +91,18 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     const result = await hubOf(c.env, body.userId).publishMany({ userId: body.userId, events, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, seqs: result.seqs, delivered: result.delivered, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+  })
+  .post("/dream", requireService(SCOPES.PUBLISH), async (c) => {
+    const body = await readJson(c, DreamBody);
+    const result = await hubOf(c.env, body.userId).startDream({ ...body, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
+    if (isHubError(result)) throwHubError(result);
+    return c.json({ cycleId: result.cycleId, seq: result.seq, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+  })
+  .post("/dream-result", requireService(SCOPES.PUBLISH), async (c) => {
+    const body = await readJson(c, DreamResultBody);
+    const result = await hubOf(c.env, body.userId).dreamResult({ ...body, idempotencyKey: idempotencyKeyOf(c) });
+    if (isHubError(result)) throwHubError(result);
+    return c.json({ seq: result.seq, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
   })
   .get("/users/:userId", requireService(SCOPES.READ), async (c) => {
     const userId = Id.safeParse(c.req.param("userId"));

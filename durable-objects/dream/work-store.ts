@@ -1,0 +1,53 @@
+import type { Insight } from "../../protocol/index.js";
+import type { Accumulator } from "./consolidate.js";
+
+/** Where the running cycle is, in the runner's own terms (finer than the public phase). */
+export type Step = "consolidate" | "patterns" | "processor" | "awaiting" | "result";
+
+/** The running cycle's private working state: cursor, accumulator, results so far. */
+export interface Work {
+  cycleId: string;
+  step: Step;
+  windowHours: number;
+  fromTs: number;
+  toTs: number;
+  /** The last seq the window holds (the log's last seq when the cycle started). */
+  endSeq: number;
+  /** Every seq up to this one has been consolidated. */
+  cursor: number;
+  total: number;
+  processed: number;
+  acc: Accumulator;
+  decay: { arousal: { from: number; to: number }; valence: { from: number; to: number } };
+  insights: Insight[];
+  /** When the external processor's answer is due (step "awaiting"). */
+  deadline: number | null;
+  notes: string[];
+}
+
+/**
+ * The running cycle's work in its own table. Written inside the commit transaction of the event
+ * that reports the step, so the cursor and the event move together or not at all.
+ */
+export class WorkStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec("CREATE TABLE IF NOT EXISTS dream_work (cycle_id TEXT PRIMARY KEY, work TEXT NOT NULL)");
+  }
+
+  get(cycleId: string): Work | undefined {
+    const row = this.sql.exec<{ work: string }>("SELECT work FROM dream_work WHERE cycle_id = ?", cycleId).toArray()[0];
+    return row ? (JSON.parse(row.work) as Work) : undefined;
+  }
+
+  save(work: Work): void {
+    this.sql.exec(
+      "INSERT INTO dream_work (cycle_id, work) VALUES (?, ?) ON CONFLICT(cycle_id) DO UPDATE SET work = excluded.work",
+      work.cycleId, JSON.stringify(work),
+    );
+  }
+
+  /** Drops every work row but `keep`'s: a finished, failed or cancelled cycle leaves nothing behind. */
+  clear(keep?: string): void {
+    this.sql.exec("DELETE FROM dream_work WHERE cycle_id != ?", keep ?? "");
+  }
+}
