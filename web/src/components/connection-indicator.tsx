@@ -1,0 +1,103 @@
+import { useId, useState } from "react";
+import type { NerveStatus } from "../../../client/types.js";
+import { LockIcon } from "./icons.js";
+
+export type IndicatorVariant = "standard" | "compact" | "premium";
+export const INDICATOR_VARIANTS: IndicatorVariant[] = ["standard", "compact", "premium"];
+
+/** What the indicator shows; the app derives it from the SDK's snapshot. */
+export interface LinkInfo {
+  status: NerveStatus;
+  synced: boolean;
+  latencyMs: number | null;
+  quality: number;
+  reconnectAttempts: number;
+  seq: number;
+  /** `wss:` and the server accepted the token (WELCOME received). */
+  secure: boolean;
+  lastClose: { code: number; reason: string } | null;
+}
+
+type Tone = "ok" | "info" | "warn" | "bad";
+
+/** Label, tone, dot shape and pulse for a status: the colour is never the only signal. */
+export function describeLink(link: Pick<LinkInfo, "status" | "synced">): { label: string; tone: Tone; shape: "fill" | "ring" | "square"; pulse: boolean } {
+  switch (link.status) {
+    case "connected":
+      return link.synced ? { label: "Live", tone: "ok", shape: "fill", pulse: false } : { label: "Syncing", tone: "info", shape: "ring", pulse: true };
+    case "connecting":
+      return { label: "Connecting", tone: "warn", shape: "ring", pulse: true };
+    case "reconnecting":
+      return { label: "Reconnecting", tone: "warn", shape: "ring", pulse: true };
+    case "offline":
+      return { label: "Offline", tone: "bad", shape: "square", pulse: false };
+    case "closed":
+      return { label: "Disconnected", tone: "bad", shape: "square", pulse: false };
+  }
+}
+
+export function qualityLabel(quality: number): string {
+  if (quality >= 80) return "Excellent";
+  if (quality >= 60) return "Good";
+  if (quality >= 35) return "Fair";
+  if (quality > 0) return "Poor";
+  return "No link";
+}
+
+function barsOf(quality: number): number {
+  return quality >= 80 ? 4 : quality >= 60 ? 3 : quality >= 35 ? 2 : quality > 0 ? 1 : 0;
+}
+
+function Bars({ quality }: { quality: number }) {
+  const on = barsOf(quality);
+  return (
+    <span className="conn-bars" aria-hidden="true">
+      {[5, 8, 11, 14].map((h, i) => <span key={h} className={i < on ? "on" : ""} style={{ height: h }} />)}
+    </span>
+  );
+}
+
+/**
+ * The connection indicator of the header, in the Sallie seed's three variants: `standard` (status,
+ * latency, quality), `compact` (a dot) and `premium` (quality bars and a lock). Every variant has
+ * the same tooltip, shown on hover, focus and tap.
+ */
+export function ConnectionIndicator({ link, variant = "standard" }: { link: LinkInfo; variant?: IndicatorVariant }) {
+  const d = describeLink(link);
+  const tipId = useId();
+  const [open, setOpen] = useState(false);
+  const latency = link.latencyMs === null ? "—" : `${link.latencyMs} ms`;
+  const connected = link.status === "connected";
+  const summary = `Connection: ${d.label}${connected && link.latencyMs !== null ? `, ${link.latencyMs} ms` : ""}${connected ? `, quality ${qualityLabel(link.quality).toLowerCase()}` : ""}`;
+  return (
+    <div className={`conn conn-${variant} conn-${d.tone}${open ? " open" : ""}`} data-testid="connection-indicator" data-status={link.status} data-synced={link.synced}>
+      <button type="button" className="conn-button" aria-describedby={tipId} aria-label={summary} aria-expanded={open}
+        onClick={() => setOpen((o) => !o)} onBlur={() => setOpen(false)}>
+        <span className={`conn-dot shape-${d.shape}${d.pulse ? " pulse" : ""}`} aria-hidden="true" />
+        {variant !== "compact" && <span className="conn-text" data-testid="connection-label">{d.label}</span>}
+        {variant === "standard" && connected && (
+          <span className="conn-metric">{latency} · {link.quality}%</span>
+        )}
+        {variant === "premium" && (
+          <>
+            <Bars quality={connected ? link.quality : 0} />
+            {connected && <span className="conn-metric">{latency}</span>}
+            {link.secure && <LockIcon className="conn-lock" title="Encrypted (wss) with a verified token" />}
+          </>
+        )}
+      </button>
+      <div role="tooltip" id={tipId} className="tooltip">
+        <dl>
+          <dt>Status</dt><dd data-testid="tip-status">{d.label}{link.status === "connected" && !link.synced ? " (catching up)" : ""}</dd>
+          <dt>Latency</dt><dd>{connected ? latency : "—"}</dd>
+          <dt>Quality</dt><dd>{connected ? `${qualityLabel(link.quality)} (${link.quality}%)` : "—"}</dd>
+          <dt>Reconnect attempts</dt><dd data-testid="tip-attempts">{link.reconnectAttempts}</dd>
+          <dt>Last synced seq</dt><dd data-testid="tip-seq">{link.seq}</dd>
+          <dt>Security</dt>
+          <dd>{link.secure ? <span className="row" style={{ justifyContent: "flex-end", gap: 4 }}><LockIcon className="conn-lock" /> wss, verified</span> : "Not encrypted"}</dd>
+          {link.lastClose && link.status !== "connected" && (<><dt>Last close</dt><dd>{link.lastClose.code}{link.lastClose.reason ? ` ${link.lastClose.reason}` : ""}</dd></>)}
+        </dl>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useNerveClient, useNerveState } from "../../../client/react.js";
+import { useStoredState } from "../lib/hooks.js";
+import { useLink, useSession } from "../lib/nerve.js";
+import { Link, useLocation } from "../lib/router.js";
+import { setSession } from "../lib/session.js";
+import { formatNumber } from "../lib/format.js";
+import { ConnectionIndicator, INDICATOR_VARIANTS, type IndicatorVariant } from "./connection-indicator.js";
+import { AlertIcon, CoinIcon, LogOutIcon, LogoIcon, SpinnerIcon } from "./icons.js";
+import { LiveNotices } from "./live-notices.js";
+import { Toasts } from "./toasts.js";
+
+const NAV = [
+  { to: "/", label: "Overview" },
+  { to: "/devices", label: "Devices" },
+  { to: "/shoots", label: "Shoots" },
+  { to: "/convergence", label: "Convergence" },
+  { to: "/dreams", label: "Dreams" },
+  { to: "/tester", label: "Tester" },
+];
+
+function isCurrent(to: string, pathname: string): boolean {
+  return to === "/" ? pathname === "/" : pathname === to || pathname.startsWith(`${to}/`);
+}
+
+function CreditsPill() {
+  const credits = useNerveState("credits");
+  const [bump, setBump] = useState(false);
+  const last = useRef(credits?.newBalance);
+  useEffect(() => {
+    if (credits && last.current !== undefined && credits.newBalance !== last.current) {
+      setBump(true);
+      const t = setTimeout(() => setBump(false), 700);
+      last.current = credits.newBalance;
+      return () => clearTimeout(t);
+    }
+    last.current = credits?.newBalance;
+  }, [credits]);
+  return (
+    <span className={`pill${bump ? " bump" : ""}`} data-testid="credits" title="Credit balance">
+      <CoinIcon />
+      <span data-testid="credits-balance">{credits ? formatNumber(credits.newBalance) : "—"}</span>
+      <span className="pill-label muted">credits</span>
+    </span>
+  );
+}
+
+/** The banner under the header while the mirror is not live: reconnecting, offline, or catching up. */
+function LinkBanner() {
+  const link = useLink();
+  const client = useNerveClient();
+  const [seenSynced, setSeenSynced] = useState(false);
+  useEffect(() => {
+    if (link.synced) setSeenSynced(true);
+  }, [link.synced]);
+  if (link.status === "offline" || link.status === "closed") {
+    return (
+      <div className="banner bad" role="alert" data-testid="link-banner" data-kind="offline">
+        <AlertIcon />
+        <span>{link.status === "offline" ? "You are offline." : "Disconnected."} Showing what was synced up to seq {link.seq}; changes you make are kept and sent when the link is back.</span>
+        <span className="spacer" />
+        <button type="button" className="small" onClick={() => client.reconnect()}>Reconnect now</button>
+      </div>
+    );
+  }
+  if (!seenSynced || link.synced) return null;
+  return (
+    <div className="banner warn" role="status" data-testid="link-banner" data-kind="reconnecting">
+      <SpinnerIcon className="spin" />
+      <span>{link.status === "connected" ? "Catching up…" : "Reconnecting…"} Showing what was synced up to seq {link.seq}; it updates as soon as the link is back.</span>
+    </div>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const link = useLink();
+  const { pathname } = useLocation();
+  const [variant, setVariant] = useStoredState<IndicatorVariant>("nerve-app.indicator", "standard", INDICATOR_VARIANTS);
+  const stale = !link.synced;
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="header">
+        <Link to="/" className="brand" aria-label="Nerve home"><LogoIcon /> <span>Nerve</span></Link>
+        <nav className="nav" aria-label="Main">
+          {NAV.map((n) => (
+            <Link key={n.to} to={n.to} aria-current={isCurrent(n.to, pathname) ? "page" : undefined}>{n.label}</Link>
+          ))}
+        </nav>
+        <div className="header-right">
+          <CreditsPill />
+          <ConnectionIndicator link={link} variant={variant} />
+          <details className="menu">
+            <summary className="user-chip" aria-label={`Account: ${session?.userId} on ${session?.deviceName ?? session?.deviceId ?? "this device"}`}>
+              <span className="avatar" aria-hidden="true">{(session?.userId ?? "?").slice(0, 2).toUpperCase()}</span>
+              <span className="user-name small"><strong>{session?.userId}</strong><br /><span className="muted">{session?.deviceName ?? session?.deviceId}</span></span>
+            </summary>
+            <div className="menu-panel">
+              <div className="field">
+                <label htmlFor="indicator-variant">Connection indicator</label>
+                <select id="indicator-variant" value={variant} onChange={(e) => setVariant(e.target.value as IndicatorVariant)}>
+                  {INDICATOR_VARIANTS.map((v) => <option key={v} value={v}>{v[0]!.toUpperCase() + v.slice(1)}</option>)}
+                </select>
+              </div>
+              <button type="button" className="danger" onClick={() => setSession(null)}><LogOutIcon width={16} /> Sign out</button>
+            </div>
+          </details>
+        </div>
+      </header>
+      <LinkBanner />
+      <main id="main" className={`main${stale ? " is-stale" : ""}`} tabIndex={-1}>{children}</main>
+      <footer className="footer">Nerve · signed in as {session?.userId} on {session?.deviceName ?? session?.deviceId} · seq {link.seq}</footer>
+      <LiveNotices />
+      <Toasts />
+    </div>
+  );
+}

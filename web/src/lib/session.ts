@@ -1,0 +1,171 @@
+import * as z from "zod/mini";
+import { Id } from "../../../protocol/index.js";
+
+/**
+ * Who this window is signed in as. Kept in sessionStorage, so two windows of one browser can be
+ * two devices of one user; a reload keeps the window's device.
+ */
+export const Session = z.object({
+  userId: Id,
+  deviceId: z.optional(Id),
+  deviceName: z.optional(z.string()),
+  token: z.string().check(z.minLength(10)),
+  /** Dev sign-in only: a service token for the tester's service form. */
+  serviceToken: z.optional(z.string()),
+  expiresAt: z.optional(z.number()),
+  source: z.enum(["dev", "host"]),
+});
+export type Session = z.infer<typeof Session>;
+
+const KEY = "nerve-app.session";
+const LAST_USER = "nerve-app.lastUser";
+const WINDOW_COUNT = "nerve-app.windows";
+
+const DevSignInResult = z.object({
+  userId: Id,
+  deviceId: Id,
+  deviceName: z.string(),
+  token: z.string(),
+  serviceToken: z.string(),
+  expiresAt: z.number(),
+});
+
+const ApiErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), issues: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))) }) });
+
+const listeners = new Set<() => void>();
+let current: Session | null = read();
+
+function read(): Session | null {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    if (!raw) return null;
+    const parsed = Session.safeParse(JSON.parse(raw));
+    if (!parsed.success) return null;
+    if (parsed.data.expiresAt !== undefined && parsed.data.expiresAt < Date.now()) return null;
+    return parsed.data;
+  } catch {
+    return null;
+  }
+}
+
+export function getSession(): Session | null {
+  return current;
+}
+
+export function subscribeSession(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function setSession(session: Session | null): void {
+  current = session;
+  if (session) {
+    sessionStorage.setItem(KEY, JSON.stringify(session));
+    localStorage.setItem(LAST_USER, session.userId);
+  } else {
+    sessionStorage.removeItem(KEY);
+  }
+  listeners.forEach((l) => l());
+}
+
+export function lastUser(): string {
+  return localStorage.getItem(LAST_USER) ?? "";
+}
+
+/** A default device name that differs per window: "Browser window 2". */
+export function suggestedDeviceName(): string {
+  const n = Number(localStorage.getItem(WINDOW_COUNT) ?? "0") + 1;
+  localStorage.setItem(WINDOW_COUNT, String(n));
+  return `Browser window ${n}`;
+}
+
+/** Claims of a JWT, decoded for display only: the server verifies every token it is given. */
+export function peekClaims(token: string): { sub?: string; did?: string; exp?: number } {
+  try {
+    const part = token.split(".")[1] ?? "";
+    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+    const parsed = z.object({ sub: z.optional(z.string()), did: z.optional(z.string()), exp: z.optional(z.number()) }).safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A session from a token the host app gave us (`#token=` in the URL, or a postMessage). */
+export function sessionFromHostToken(token: string): Session | null {
+  const claims = peekClaims(token);
+  const userId = Id.safeParse(claims.sub);
+  if (!userId.success) return null;
+  const deviceId = Id.safeParse(claims.did);
+  return {
+    userId: userId.data,
+    deviceId: deviceId.success ? deviceId.data : undefined,
+    token,
+    expiresAt: claims.exp ? claims.exp * 1000 : undefined,
+    source: "host",
+  };
+}
+
+/** Takes `#token=<jwt>` from the URL (then removes it from the address bar and history). */
+export function adoptTokenFromUrl(): boolean {
+  const hash = new URLSearchParams(window.location.hash.slice(1));
+  const token = hash.get("token");
+  if (!token) return false;
+  const session = sessionFromHostToken(token);
+  window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  if (!session) return false;
+  setSession(session);
+  return true;
+}
+
+/** Lets an embedding host hand the app a token: `iframe.contentWindow.postMessage({type: "nerve:token", token}, origin)`. */
+export function listenForHostToken(): () => void {
+  const Message = z.object({ type: z.literal("nerve:token"), token: z.string() });
+  const onMessage = (e: MessageEvent) => {
+    if (e.source !== window.parent || e.source === window) return;
+    const msg = Message.safeParse(e.data);
+    if (!msg.success) return;
+    const session = sessionFromHostToken(msg.data.token);
+    if (session) setSession(session);
+  };
+  window.addEventListener("message", onMessage);
+  return () => window.removeEventListener("message", onMessage);
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly issues: { path: string; message: string }[] = []) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Whether this deployment offers dev sign-in (`DEV_SIGN_IN=1`); a deployed worker answers 404. */
+export async function devSignInAvailable(): Promise<boolean> {
+  try {
+    const res = await fetch("/api/dev", { headers: { Accept: "application/json" } });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Mints a user token (and a service token for the tester) through the dev sign-in API. */
+export async function devSignIn(userId: string, deviceName: string): Promise<Session> {
+  const res = await fetch("/api/dev/sign-in", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ userId, deviceName }),
+  });
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = ApiErrorBody.safeParse(json);
+    if (err.success) throw new ApiError(res.status, err.data.error.code, err.data.error.message, err.data.error.issues);
+    throw new ApiError(res.status, "HTTP", `sign-in failed with HTTP ${res.status}`);
+  }
+  const body = DevSignInResult.safeParse(json);
+  if (!body.success) throw new ApiError(res.status, "BAD_RESPONSE", "the sign-in answer was not understood");
+  const session: Session = { ...body.data, source: "dev" };
+  setSession(session);
+  return session;
+}
