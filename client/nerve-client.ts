@@ -348,7 +348,7 @@ export class NerveClient {
       this.syncInFlight = false;
       this.persistCursor();
     }
-    this.patchMirror();
+    this.patch({ state: this.mirror.state, versions: this.mirror.versions, devices: this.mirror.devices, seq: this.seqs.cursor });
     if (frame.devices) this.emitter.emit("devices", this.mirror.devices);
     this.emitter.emit("state", { keys, reset: frame.reset });
     this.checkGap();
