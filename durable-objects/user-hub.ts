@@ -399,25 +399,11 @@ export class UserHub extends DurableObject<Env> {
 
   /** A service write of several events, applied together: the answer carries the last seq. */
   async publishMany(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[] }>> {
-    const now = Date.now();
-    const idemKey = req.idempotencyKey;
-    if (idemKey !== undefined) {
-      const earlier = this.dedup.idempotentResult<PublishResult & { seqs: number[] }>(idemKey);
-      if (earlier) return { ...earlier, duplicate: true };
-    }
-    const bucket = this.limiter.take("service", this.config.serviceRateLimitPerMinute, now);
-    if (!bucket.allowed) {
-      return { error: { code: ErrorCode.RATE_LIMITED, message: `more than ${this.config.serviceRateLimitPerMinute} service writes a minute for this user`, retryAfterMs: bucket.retryAfterMs } };
-    }
-    const outcome = await this.commit(req.events.map((e) => ({ ...e, from: req.from })));
-    if (!outcome.ok) return { error: outcome.error };
-    const delivered = Math.max(...outcome.delivered);
-    const result = { seq: outcome.events.at(-1)!.seq, seqs: outcome.events.map((e) => e.seq), delivered };
-    if (idemKey !== undefined) {
-      this.dedup.rememberIdempotentResult(idemKey, result, now);
-      await this.ensurePrune(now + DEDUP_TTL_MS);
-    }
-    return result;
+    return this.serviceWrite(req.idempotencyKey, async () => {
+      const outcome = await this.commit(req.events.map((e) => ({ ...e, from: req.from })));
+      if (!outcome.ok) return { error: outcome.error };
+      return { seq: outcome.events.at(-1)!.seq, seqs: outcome.events.map((e) => e.seq), delivered: Math.max(...outcome.delivered) };
+    });
   }
 
   /** `POST /api/sync/dream`: queues a dream cycle for a service. */

@@ -11,7 +11,7 @@ describe("presence", () => {
       device: { deviceId: "mac", platform: "macos", name: "MacBook", online: true, connections: 1, lastSeen: expect.any(Number), ackedSeq: 0 },
     });
     // The newcomer sees the existing device in its STATE.
-    const devices = (mac.catchUp[1] as { devices: { deviceId: string; online: boolean }[] }).devices;
+    const devices = (mac.catchUp[1] as unknown as { devices: { deviceId: string; online: boolean }[] }).devices;
     expect(devices.map((d) => [d.deviceId, d.online]).sort()).toEqual([["mac", true], ["phone", true]]);
 
     // A second connection of the same device (another tab) is not a new device.
@@ -36,7 +36,7 @@ describe("presence", () => {
     old.client.close();
     await old.client.waitClosed();
     const now = await device(user, "now", { platform: "web" });
-    const devices = (now.catchUp[1] as { devices: { deviceId: string; online: boolean; platform: string }[] }).devices;
+    const devices = (now.catchUp[1] as unknown as { devices: { deviceId: string; online: boolean; platform: string }[] }).devices;
     expect(devices.map((d) => [d.deviceId, d.online, d.platform])).toEqual([["now", true, "web"], ["old", false, "android"]]);
     now.client.close();
   });
