@@ -154,8 +154,13 @@ export class ReconnectingSocket {
         this.ws = null;
         this.afterClose(e.code, e.reason);
       });
-      // An error is always followed by a close; the close decides.
-      ws.addEventListener("error", () => {});
+      // Browsers follow an error with a 1006 close, but Node's WebSocket (undici) may fire only the
+      // error for a failed handshake and stay CONNECTING; an error is handled as that close.
+      ws.addEventListener("error", () => {
+        if (gen !== this.generation) return;
+        this.dropCurrent(4100, "connection error");
+        this.afterClose(1006, "connection error");
+      });
     }, (err: unknown) => {
       if (gen !== this.generation) return;
       this.o.onTargetError(err);

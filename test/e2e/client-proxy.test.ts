@@ -1,0 +1,192 @@
+/**
+ * The client SDK in Node 22 (global WebSocket) against a real `wrangler dev`, through a TCP proxy
+ * this test controls: it cuts every connection mid-stream (the client sees 1006, no close frame),
+ * refuses connections (offline), and swallows traffic without closing (a dead link the heartbeat
+ * must notice).
+ */
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNerveClient, memoryStorage, type NerveClient, type SendResult, type TypedEvent } from "../../client/index.js";
+import { freePort, http, startNerve, type Nerve } from "./harness.js";
+
+/** A TCP proxy to the Worker: `cut()` destroys every live connection, `down` refuses new ones, `blackhole` stops forwarding. */
+class Proxy {
+  readonly pairs = new Set<[Socket, Socket]>();
+  down = false;
+  blackhole = false;
+  accepted = 0;
+  private server!: Server;
+  port = 0;
+
+  constructor(private readonly target: number) {}
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    this.server = createServer((client) => {
+      if (this.down) return client.destroy();
+      this.accepted++;
+      const upstream = createConnection({ host: "127.0.0.1", port: this.target });
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      const forward = (from: Socket, to: Socket) => from.on("data", (d) => {
+        if (!this.blackhole) to.write(d);
+      });
+      forward(client, upstream);
+      forward(upstream, client);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+        this.pairs.delete(pair);
+      };
+      client.on("close", end).on("error", end);
+      upstream.on("close", end).on("error", end);
+    });
+    await new Promise<void>((r) => this.server.listen(this.port, "127.0.0.1", r));
+  }
+
+  /** Drops every connection at the TCP level: no WebSocket close frame reaches either side. */
+  cut(): void {
+    for (const [a, b] of this.pairs) {
+      a.resetAndDestroy();
+      b.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  stop(): Promise<void> {
+    this.cut();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+let nerve: Nerve;
+let proxy: Proxy;
+let service: string;
+const clients: NerveClient[] = [];
+
+beforeAll(async () => {
+  nerve = await startNerve();
+  proxy = new Proxy(nerve.port);
+  await proxy.start();
+  service = await nerve.serviceToken();
+});
+
+afterAll(async () => {
+  for (const c of clients) await c.close();
+  await proxy?.stop();
+  await nerve?.stop();
+});
+
+/** Waits for a condition on the client, woken by its changes; fails after `timeoutMs` saying what. */
+function until(client: NerveClient, check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; snapshot ${JSON.stringify({ ...client.getSnapshot(), state: undefined })}\n${nerve.output().slice(-2000)}`));
+    }, timeoutMs);
+    const off = client.subscribe(() => {
+      if (!check()) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+function newClient(user: string, options: Partial<Parameters<typeof createNerveClient>[0]> = {}): NerveClient {
+  const client = createNerveClient({
+    url: `ws://127.0.0.1:${proxy.port}/ws`, getToken: () => nerve.userToken(user), deviceId: "node-1", platform: "linux",
+    storage: memoryStorage(), backoff: { minDelayMs: 50, maxDelayMs: 300 }, ...options,
+  });
+  clients.push(client);
+  return client;
+}
+
+async function publish(user: string, i: number): Promise<void> {
+  const r = i % 3 === 0
+    ? await http(nerve.url, "/api/sync/shoot-progress", { token: service, body: { userId: user, shootId: "s1", status: "processing", processedCount: i, totalCount: 1000 } })
+    : await http(nerve.url, "/api/sync/prompt-change", { token: service, body: { userId: user, promptId: `p${i}`, action: "updated" } });
+  expect(r.status).toBe(202);
+}
+
+describe("client through a TCP proxy to wrangler dev", () => {
+  it("a connection cut mid-stream: every event once and in order, the outbox applied once", async () => {
+    const user = `proxy-${Date.now().toString(36)}`;
+    const client = newClient(user);
+    const events: TypedEvent[] = [];
+    client.on("event", (e) => events.push(e));
+    const closes: number[] = [];
+    client.on("close", (c) => closes.push(c.code));
+    await client.whenSynced();
+
+    const sends: Promise<SendResult>[] = [];
+    for (let i = 1; i <= 20; i++) await publish(user, i);
+    sends.push(client.send("LIMBIC_UPDATE", { trust: 0.1 }));
+    await until(client, () => client.getSnapshot().pending === 0, "the first answer");
+    // Sent, then the wire is cut before the answer can come back.
+    sends.push(client.send("LIMBIC_UPDATE", { warmth: 0.2 }));
+    proxy.cut();
+    await until(client, () => client.status === "reconnecting", "the client to notice the cut");
+    sends.push(client.send("LIMBIC_UPDATE", { valence: 0.3 }));
+    for (let i = 21; i <= 40; i++) await publish(user, i);
+    await until(client, () => client.getSnapshot().synced, "the resume");
+    proxy.cut();
+    for (let i = 41; i <= 60; i++) await publish(user, i);
+    sends.push(client.send("LIMBIC_UPDATE", { humor: 0.4 }));
+
+    const results = await Promise.all(sends);
+    const me = await http(nerve.url, "/api/me", { token: await nerve.userToken(user) });
+    expect(me.status).toBe(200);
+    expect(me.json.seq).toBe(64);
+    await until(client, () => client.seq === 64 && client.getSnapshot().synced, "seq 64");
+
+    expect(closes).toEqual([1006, 1006]);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const prompts = events.filter((e) => e.type === "PROMPT_CHANGE").map((e) => (e.data as { promptId: string }).promptId);
+    expect(prompts).toEqual(Array.from({ length: 60 }, (_, k) => k + 1).filter((i) => i % 3 !== 0).map((i) => `p${i}`));
+    expect(client.state).toEqual(me.json.state);
+
+    const log = await http(nerve.url, "/api/me/events?since=0&limit=500", { token: await nerve.userToken(user) });
+    const limbic = (log.json.events as { type: string; seq: number; data: unknown }[]).filter((e) => e.type === "LIMBIC_UPDATE");
+    expect(limbic.map((e) => e.data)).toEqual([{ trust: 0.1 }, { warmth: 0.2 }, { valence: 0.3 }, { humor: 0.4 }]);
+    expect(results.map((r) => r.seq)).toEqual(limbic.map((e) => e.seq));
+  });
+
+  it("a link that swallows traffic is detected by the missing pong and replaced", async () => {
+    const user = `hole-${Date.now().toString(36)}`;
+    const client = newClient(user, { heartbeatMs: 300, pongTimeoutMs: 300 });
+    const closes: { code: number; reason: string }[] = [];
+    client.on("close", (c) => closes.push({ code: c.code, reason: c.reason }));
+    await client.whenSynced();
+    await until(client, () => client.latencyMs !== null, "a first latency figure");
+    expect(client.quality).toBeGreaterThan(0);
+    const before = proxy.accepted;
+    proxy.blackhole = true;
+    await until(client, () => client.status === "reconnecting", "the dead link to be noticed");
+    expect(closes[0]).toEqual({ code: 1006, reason: "no pong within the timeout" });
+    proxy.blackhole = false;
+    proxy.cut(); // the swallowed connection is still open at the TCP level
+    await client.whenSynced();
+    expect(proxy.accepted).toBeGreaterThan(before);
+    await publish(user, 1);
+    await until(client, () => client.seq === 1, "a live event on the new connection");
+  });
+
+  it("offline while the network refuses, back when it returns", async () => {
+    const user = `off-${Date.now().toString(36)}`;
+    const client = newClient(user, { maxRetries: 2 });
+    await client.whenSynced();
+    proxy.down = true;
+    proxy.cut();
+    await until(client, () => client.status === "offline", "offline");
+    await publish(user, 1);
+    proxy.down = false;
+    client.reconnect();
+    await client.whenSynced();
+    await until(client, () => client.seq === 1, "the missed message");
+    proxy.down = false;
+  });
+});
