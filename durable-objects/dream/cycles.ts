@@ -222,6 +222,8 @@ export class DreamCycles {
       case "result":
         await this.finish(work);
         return this.dreams().queue.length > 0 ? this.soon : null;
+      default:
+        throw new Error(`dream cycle ${work.cycleId} is at an unknown step`);
     }
   }
 

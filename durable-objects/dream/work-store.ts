@@ -2,7 +2,8 @@ import type { Insight } from "../../protocol/index.js";
 import type { Accumulator } from "./consolidate.js";
 
 /** Where the running cycle is, in the runner's own terms (finer than the public phase). */
-export type Step = "consolidate" | "patterns" | "processor" | "awaiting" | "result";
+export const STEPS = ["consolidate", "patterns", "processor", "awaiting", "result"] as const;
+export type Step = (typeof STEPS)[number];
 
 /** The running cycle's private working state: cursor, accumulator, results so far. */
 export interface Work {
@@ -34,9 +35,15 @@ export class WorkStore {
     sql.exec("CREATE TABLE IF NOT EXISTS dream_work (cycle_id TEXT PRIMARY KEY, work TEXT NOT NULL)");
   }
 
+  /** The saved work of a cycle; throws when it is there but malformed, so the step fails and is retried. */
   get(cycleId: string): Work | undefined {
     const row = this.sql.exec<{ work: string }>("SELECT work FROM dream_work WHERE cycle_id = ?", cycleId).toArray()[0];
-    return row ? (JSON.parse(row.work) as Work) : undefined;
+    if (!row) return undefined;
+    const work = JSON.parse(row.work) as Partial<Work>;
+    if (work.cycleId !== cycleId || !STEPS.includes(work.step as Step) || typeof work.cursor !== "number" || typeof work.acc !== "object" || work.acc === null) {
+      throw new Error(`the saved work of dream cycle ${cycleId} is malformed`);
+    }
+    return work as Work;
   }
 
   save(work: Work): void {
