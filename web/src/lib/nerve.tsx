@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
-import { createNerveClient, type NerveClient } from "../../../client/index.js";
+import { createNerveClient, webStorage, type NerveClient, type NerveStorage } from "../../../client/index.js";
 import { NerveProvider, useNerveClient, useNerveSelector } from "../../../client/react.js";
 import type { LinkInfo } from "../components/connection-indicator.js";
 import { getSession, setSession, subscribeSession, type Session } from "./session.js";
@@ -34,6 +34,23 @@ class AttemptCounter {
 
 const attempts = new WeakMap<NerveClient, AttemptCounter>();
 
+/**
+ * The app keeps its mirror in memory, so every page load must start from a full STATE: with a
+ * persisted cursor the client would resume, report SYNCED before its STATE_SYNC answer fills the
+ * mirror (a flash of empty lists), and replay old messages as new toasts. So the cursor is kept
+ * for this page only; the outbox (messages not yet accepted) still survives a reload.
+ */
+function pageStorage(): NerveStorage {
+  const durable = webStorage(localStorage);
+  const page = new Map<string, string>();
+  const isCursor = (key: string) => key.endsWith(":cursor");
+  return {
+    getItem: (key) => (isCursor(key) ? page.get(key) ?? null : durable.getItem(key)),
+    setItem: (key, value) => (isCursor(key) ? void page.set(key, value) : durable.setItem(key, value)),
+    removeItem: (key) => (isCursor(key) ? void page.delete(key) : durable.removeItem(key)),
+  };
+}
+
 function makeClient(session: Session): NerveClient {
   const client = createNerveClient({
     url: socketUrl(),
@@ -45,6 +62,7 @@ function makeClient(session: Session): NerveClient {
     deviceId: session.deviceId,
     name: session.deviceName,
     platform: "web",
+    storage: pageStorage(),
     // Two windows of one browser are two devices: each keeps its own cursor and outbox.
     storagePrefix: `nerve:${session.userId}:${session.deviceId ?? "web"}`,
   });
@@ -62,8 +80,14 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
       // 4001/4002 are final for this token: a dev session has expired; ask to sign in again.
       if (!info.willRetry && (info.code === 4001 || info.code === 4002)) setSession(null);
     });
+    // The browser knows before the heartbeat does: when it reports the network gone, drop the
+    // socket at once so the app shows "reconnecting" instead of a silently dead link. The client
+    // itself comes back on the browser's "online".
+    const onOffline = () => c.reconnect();
+    window.addEventListener("offline", onOffline);
     return () => {
       off();
+      window.removeEventListener("offline", onOffline);
       void c.close();
     };
   }, [session.token, session.userId, session.deviceId, session.deviceName]);
