@@ -1,6 +1,6 @@
 import {
   DREAM_QUEUE_LIMIT, ErrorCode, LIMBIC_DEFAULTS, Limbic,
-  type DreamPhase, type DreamQueuedData, type DreamReport, type DreamScheduleData, type DreamStartData, type DreamTrigger,
+  type CurrentCycle, type DreamPhase, type DreamQueuedData, type DreamReport, type DreamScheduleData, type DreamStartData, type DreamTrigger,
   type EventType, type Insight, type NerveEvent, type QueuedCycle,
 } from "../../protocol/index.js";
 import type { HubError } from "../hub-api.js";
@@ -180,7 +180,7 @@ export class DreamCycles {
     const s = this.dreams();
     const cycleId = s.current?.cycleId ?? s.queue[0]?.cycleId;
     if (cycleId === undefined) return null;
-    const phase = s.current?.phase ?? null;
+    const phase = this.attemptedPhase(s.current);
     try {
       return await this.step(now);
     } catch (err) {
@@ -189,6 +189,17 @@ export class DreamCycles {
       console.error(`dream: cycle ${cycleId} failed after ${job.attempts + 1} tries:`, err);
       await this.write([{ type: "DREAM_FAILED", data: { cycleId, phase, error: message.slice(0, 500) }, from: DREAM_SOURCE }], { work: null });
       return this.dreams().queue.length > 0 ? this.soon : null;
+    }
+  }
+
+  /** The phase the next step works on, for DREAM_FAILED: decay for a cycle not started yet. */
+  private attemptedPhase(current: CurrentCycle | null): DreamPhase {
+    if (!current) return "decay";
+    try {
+      const step = this.work.get(current.cycleId)?.step;
+      return step === "consolidate" || step === "patterns" ? step : step === "processor" || step === "awaiting" ? "processor" : current.phase;
+    } catch {
+      return current.phase;
     }
   }
 
