@@ -57,11 +57,14 @@ export function readWranglerToml(path = join(ROOT, "wrangler.toml")) {
   return { top, vars: sections.vars ?? {}, assets: sections.assets };
 }
 
-/** `wrangler deploy --dry-run --outdir <dir>`; an empty assets dir stands in for an unbuilt web app. */
-export function buildBundle(outdir, { minify = false } = {}) {
+/**
+ * `wrangler deploy --dry-run --outdir <dir>`; an empty assets dir stands in for an unbuilt web app.
+ * `minify` undefined: as wrangler.toml says (what `npm run deploy` uploads); true/false: forced.
+ */
+export function buildBundle(outdir, { minify } = {}) {
   const { assets } = readWranglerToml();
   const args = ["deploy", "--dry-run", "--outdir", outdir];
-  if (minify) args.push("--minify");
+  if (minify !== undefined) args.push(`--minify=${minify}`);
   if (assets?.directory && !existsSync(resolve(ROOT, assets.directory))) args.push("--assets", mkdtempSync(join(tmpdir(), "nerve-assets-")));
   const r = spawnSync(join(BIN, "wrangler"), args, {
     cwd: ROOT, encoding: "utf8", timeout: 120_000,
