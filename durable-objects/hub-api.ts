@@ -1,4 +1,5 @@
-import type { DeviceInfo, ErrorCode, EventType, NerveEvent, PublishResult, Platform, Topic, WireIssue } from "../protocol/index.js";
+import * as z from "zod/mini";
+import { DeviceName, Id, Platform, Topic, type DeviceInfo, type ErrorCode, type EventType, type NerveEvent, type PublishResult, type WireIssue } from "../protocol/index.js";
 
 /** A refusal from the hub, mapped by the Worker to an HTTP status. */
 export interface HubError {
@@ -45,16 +46,17 @@ export interface EventsPage {
   hasMore: boolean;
 }
 
-/** The identity and options the Worker hands to the hub with a WebSocket upgrade, as headers. */
-export interface ConnectParams {
-  userId: string;
-  deviceId?: string;
-  platform: Platform;
-  name?: string;
-  topics: Topic[] | null;
-  since?: number;
-  subprotocol?: string;
-}
+/** The identity and options the Worker hands to the hub with a WebSocket upgrade, in one header. */
+export const ConnectParams = z.object({
+  userId: Id,
+  deviceId: z.optional(Id),
+  platform: Platform,
+  name: z.optional(DeviceName),
+  topics: z.nullable(z.array(Topic)),
+  since: z.optional(z.int().check(z.gte(0))),
+  subprotocol: z.optional(z.string()),
+});
+export type ConnectParams = z.infer<typeof ConnectParams>;
 
 export const CONNECT_HEADER = "x-nerve-connect";
 export type { PublishResult };

@@ -13,7 +13,7 @@ import { DreamCycles, type DreamRequest, type DreamResultRequest } from "./dream
 import { DeviceRegistry } from "./devices.js";
 import { EventLog } from "./event-log.js";
 import {
-  CONNECT_HEADER, isHubError, type ConnectParams, type EventsPage, type HubError, type HubResult, type PublishManyRequest,
+  CONNECT_HEADER, ConnectParams, isHubError, type EventsPage, type HubError, type HubResult, type PublishManyRequest,
   type PublishRequest, type PublishResult, type Snapshot,
 } from "./hub-api.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -102,7 +102,13 @@ export class UserHub extends DurableObject<Env> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw) {
       return Response.json({ error: { code: ErrorCode.NOT_FOUND, message: "the hub only accepts WebSocket upgrades from the Worker" } }, { status: 404 });
     }
-    const params = JSON.parse(raw) as ConnectParams;
+    let params: ConnectParams;
+    try {
+      params = ConnectParams.parse(JSON.parse(raw));
+    } catch (err) {
+      console.error("UserHub.fetch: bad connect header from the Worker:", err);
+      return Response.json({ error: { code: ErrorCode.INTERNAL, message: "bad connect parameters" } }, { status: 500 });
+    }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     const headers = params.subprotocol ? { "Sec-WebSocket-Protocol": params.subprotocol } : undefined;
