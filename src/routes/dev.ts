@@ -22,6 +22,8 @@ export interface DevSignInResult {
   deviceName: string;
   /** A user token (`sub` = userId, `did` = deviceId) for `/ws` and `/api/me`. */
   token: string;
+  /** A user token without `did`, for the tester: its connection's `device=` names the device. */
+  testerToken: string;
   /** A service token with `sync:publish sync:read`, for the tester's service form. */
   serviceToken: string;
   /** ms since epoch when both tokens expire. */
@@ -80,6 +82,7 @@ export const devRoutes = new Hono<DevEnv>()
       deviceId,
       deviceName: body.deviceName,
       token: await sign(c.env, body.userId, { did: deviceId }, expiresAt),
+      testerToken: await sign(c.env, body.userId, {}, expiresAt),
       serviceToken: await sign(c.env, SERVICE_NAME, { scope: `${SCOPES.PUBLISH} ${SCOPES.READ}` }, expiresAt),
       expiresAt,
     };

@@ -59,12 +59,13 @@ describe("dev sign-in with DEV_SIGN_IN=1 (npm start's .dev.vars)", () => {
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toEqual({
       userId: "alice", deviceId: "work-mac", deviceName: "Work Mac",
-      token: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/), serviceToken: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/),
+      token: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/), testerToken: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/), serviceToken: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/),
       expiresAt: expect.any(Number),
     });
     expect(body.expiresAt as number).toBeGreaterThanOrEqual(before + 86_400_000 - 1000);
     expect(body.expiresAt as number).toBeLessThanOrEqual(Date.now() + 86_400_000);
     expect(await verifyToken(body.token as string, base)).toEqual({ kind: "user", userId: "alice", deviceId: "work-mac" });
+    expect(await verifyToken(body.testerToken as string, base)).toEqual({ kind: "user", userId: "alice", deviceId: undefined });
     expect(await verifyToken(body.serviceToken as string, base)).toEqual({ kind: "service", service: "dev-tester", scopes: ["sync:publish", "sync:read"] });
   });
 

@@ -10,6 +10,8 @@ export const Session = z.object({
   deviceId: z.optional(Id),
   deviceName: z.optional(z.string()),
   token: z.string().check(z.minLength(10)),
+  /** Dev sign-in only: a user token without a device, for the tester's own connection. */
+  testerToken: z.optional(z.string()),
   /** Dev sign-in only: a service token for the tester's service form. */
   serviceToken: z.optional(z.string()),
   expiresAt: z.optional(z.number()),
@@ -26,6 +28,7 @@ const DevSignInResult = z.object({
   deviceId: Id,
   deviceName: z.string(),
   token: z.string(),
+  testerToken: z.string(),
   serviceToken: z.string(),
   expiresAt: z.number(),
 });

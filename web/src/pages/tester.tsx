@@ -207,7 +207,7 @@ export function TesterPage() {
         <div className="stack" style={{ gap: "1rem" }}>
           <section className="card" aria-labelledby="conn-title">
             <h2 id="conn-title">Connection</h2>
-            <ConnectForm onConnect={tester.connect} onDisconnect={tester.disconnect} status={tester.status} defaultToken={session?.token ?? ""} userId={session?.userId ?? ""} />
+            <ConnectForm onConnect={tester.connect} onDisconnect={tester.disconnect} status={tester.status} defaultToken={session?.testerToken ?? session?.token ?? ""} userId={session?.userId ?? ""} />
           </section>
           <section className="card">
             <div className="tabs" role="tablist" aria-label="Send">
