@@ -7,7 +7,7 @@
 //     so neither wrangler nor workerd is left running after Ctrl+C.
 // Options (env): PORT (default 8787), NERVE_PERSIST_DIR (default .wrangler/state).
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,6 +148,7 @@ if (!stopping) {
       -H "Authorization: Bearer $(npm run -s token -- --service)" -H "Content-Type: application/json" \\
       -d '{"userId":"alice","shootId":"s1","status":"processing","processedCount":1,"totalCount":10}'
 
-  Health: ${url}/api/sync/status     Protocol: docs/protocol.md
+  Health: ${url}/api/sync/status     Protocol: docs/protocol.md${existsSync(join(ROOT, "web/dist/index.html")) ? `
+  Web app: ${url}/   (open it in two windows to be two devices of one user)` : ""}
 `);
 }
