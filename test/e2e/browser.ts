@@ -73,6 +73,8 @@ export async function waitLive(page: Page, timeout = 20_000): Promise<void> {
 export async function shoot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  // The header is sticky: from the top, a full-page capture shows it once, where it belongs.
+  await page.evaluate("window.scrollTo(0, 0)");
   await page.screenshot({ path, fullPage: true });
   return path;
 }
