@@ -50,11 +50,14 @@ export { computeQuality } from "./link-quality.js";
 export { memoryStorage, webStorage, defaultStorage, type NerveStorage } from "./storage.js";
 export {
   NerveClientError,
-  type ClientEventMap, type CreditState, type DreamEventData, type EventDataMap, type NerveEventMap, type NerveSnapshot,
+  type ClientEventMap, type CreditState, type EventDataMap, type NerveEventMap, type NerveSnapshot,
   type NerveState, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type ShootState,
   type TypedEvent,
 } from "./types.js";
-export { CloseCode, ErrorCode, type DeviceInfo, type EventType, type Platform, type Topic } from "../protocol/index.js";
+export {
+  CloseCode, ErrorCode,
+  type DeviceInfo, type DreamsState, type EventType, type Limbic, type Convergence, type Platform, type PostureState, type Topic,
+} from "../protocol/index.js";
 
 /**
  * Creates a client and (unless `autoConnect: false`) starts connecting.

@@ -312,7 +312,11 @@ export class NerveClient {
       case "WELCOME": return this.onWelcome(frame as WelcomeFrame);
       case "STATE": return this.onState(frame as StateFrame);
       case "SYNCED": return this.onSynced((frame as { seq: number }).seq);
-      case "ACCEPTED": return this.onAccepted(frame as { id?: string; seq?: number; duplicate?: boolean });
+      case "ACCEPTED": {
+        // Extension fields (DREAM_START's cycleId) are not in the schema, so they come from the raw frame.
+        const cycleId = (json as { cycleId?: unknown }).cycleId;
+        return this.onAccepted({ ...(frame as { id?: string; seq?: number; duplicate?: boolean }), ...(typeof cycleId === "string" ? { cycleId } : {}) });
+      }
       case "ERROR": return this.onError(frame as ErrorFrame);
       case "DEVICE_CONNECTED":
       case "DEVICE_DISCONNECTED": {
@@ -391,13 +395,16 @@ export class NerveClient {
     this.emitter.emit("state", { keys: [key], reset: false });
   }
 
-  private onAccepted(frame: { id?: string; seq?: number; duplicate?: boolean }): void {
+  private onAccepted(frame: { id?: string; seq?: number; duplicate?: boolean; cycleId?: string }): void {
     if (frame.id === undefined) return;
     const taken = this.outbox.take(frame.id);
     if (!taken) return;
     const { entry, waiter } = taken;
     if (frame.seq !== undefined) this.ownEvent(entry, frame.seq);
-    const result: SendResult = { id: entry.id, ...(frame.seq !== undefined ? { seq: frame.seq } : {}), duplicate: frame.duplicate === true };
+    const result: SendResult = {
+      id: entry.id, ...(frame.seq !== undefined ? { seq: frame.seq } : {}), duplicate: frame.duplicate === true,
+      ...(frame.cycleId !== undefined ? { cycleId: frame.cycleId } : {}),
+    };
     this.patch({});
     if (waiter) waiter.resolve(result);
     else this.emitter.emit("outbox", { id: entry.id, type: entry.type, result });

@@ -6,7 +6,7 @@
  * Give hooks a client with `<NerveProvider client={client}>`, or pass it as the last argument.
  */
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from "react";
-import type { DeviceInfo } from "../protocol/index.js";
+import type { DeviceInfo, DreamsState } from "../protocol/index.js";
 import type { NerveClient } from "./nerve-client.js";
 import type { NerveEventMap, NerveSnapshot, NerveState, NerveStatus, ShootState } from "./types.js";
 
@@ -88,9 +88,9 @@ export function useShootProgress(shootId: string, client?: NerveClient): ShootPr
   }), [progress]);
 }
 
-/** The `dreams` state key as the server keeps it (history of cycles and the current one). */
-export function useDreams<T = unknown>(client?: NerveClient): T | undefined {
-  return useNerveSelector((s) => s.state.dreams as T | undefined, client);
+/** The `dreams` state key: schedule, running cycle (with phase and progress), queue, and the last 20 cycles with reports. */
+export function useDreams(client?: NerveClient): DreamsState | undefined {
+  return useNerveSelector((s) => s.state.dreams, client);
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   PostureChangeData, ShootProgressData,
   type Convergence, type EventType, type Limbic, type PostureState,
 } from "../protocol/index.js";
+import { reduceDreams } from "./dreams-reducer.js";
 
 /**
  * The state key an event writes, or null for a message (PROMPT_CHANGE). The same mapping as the
@@ -29,7 +30,7 @@ export interface ReduceContext {
   seq: number;
 }
 
-/** `unknown`: the client cannot compute this key's next value (dreams, or data it cannot read); it asks the server for the state instead. */
+/** The client cannot compute this key's next value (data it cannot read); it asks the server for the state instead. */
 export const UNKNOWN = Symbol("unknown");
 
 /**
@@ -66,6 +67,13 @@ export function reduce(type: EventType, current: unknown, data: unknown, ctx: Re
       const history = [...(prev?.history ?? []), entry].slice(-POSTURE_HISTORY_LIMIT);
       return { posture: change.posture, reason: change.reason, confidence: change.confidence, changedAt: ctx.ts, by: ctx.from, history } satisfies PostureState;
     }
+    case "DREAM_QUEUED":
+    case "DREAM_PROGRESS":
+    case "DREAM_RESULT":
+    case "DREAM_FAILED":
+    case "DREAM_CANCELLED":
+    case "DREAM_SCHEDULE":
+      return reduceDreams(current, type, data, ctx) ?? UNKNOWN;
     default:
       return UNKNOWN;
   }

@@ -1,17 +1,12 @@
 import type {
-  ClientMessageType, Convergence, ConvergenceUpdateData, CreditUpdateData, DeviceInfo, DreamCancelData,
-  DreamScheduleData, DreamStartData, ErrorFrame, EventType, Limbic, LimbicUpdateData, NerveEvent,
+  ClientMessageType, Convergence, ConvergenceUpdateData, CreditUpdateData, DeviceInfo, DreamCancelData, DreamCancelledData,
+  DreamFailedData, DreamProgressData, DreamQueuedData, DreamResultData, DreamScheduleData, DreamsState, DreamStartData,
+  ErrorFrame, EventType, Limbic, LimbicUpdateData, NerveEvent, NightlySchedule,
   PostureChangeData, PostureState, PromptChangeData, ShootProgressData, WelcomeFrame,
 } from "../protocol/index.js";
 
 /** The connection's status. `offline` and `closed` stay until `reconnect()` (or, for `offline`, a browser `online`/`visible` signal). */
 export type NerveStatus = "connecting" | "connected" | "reconnecting" | "offline" | "closed";
-
-/** Dream events carry a `cycleId` and, by type, `phase, processed, total` / `report` / `error`. */
-export interface DreamEventData {
-  cycleId: string;
-  [field: string]: unknown;
-}
 
 /** The data of each durable event type. */
 export interface EventDataMap {
@@ -21,12 +16,13 @@ export interface EventDataMap {
   LIMBIC_UPDATE: LimbicUpdateData;
   CONVERGENCE_UPDATE: ConvergenceUpdateData;
   POSTURE_CHANGE: PostureChangeData;
-  DREAM_QUEUED: DreamEventData;
-  DREAM_PROGRESS: DreamEventData;
-  DREAM_RESULT: DreamEventData;
-  DREAM_FAILED: DreamEventData;
-  DREAM_CANCELLED: DreamEventData;
-  DREAM_SCHEDULE: DreamScheduleData;
+  DREAM_QUEUED: DreamQueuedData;
+  DREAM_PROGRESS: DreamProgressData;
+  DREAM_RESULT: DreamResultData;
+  DREAM_FAILED: DreamFailedData;
+  DREAM_CANCELLED: DreamCancelledData;
+  /** The resolved nightly schedule (with `nextAt`). */
+  DREAM_SCHEDULE: NightlySchedule;
 }
 
 /** A durable event with its data typed by `type`. */
@@ -46,8 +42,8 @@ export interface NerveState {
   convergence?: Convergence;
   posture?: PostureState;
   credits?: CreditState;
-  /** Owned by the dream module on the server; the client mirrors it as sent. */
-  dreams?: unknown;
+  /** The dream schedule, the running cycle, the queue and the last 20 cycles. */
+  dreams?: DreamsState;
   [shootKey: `shoots.${string}`]: ShootState | undefined;
 }
 
@@ -99,8 +95,10 @@ export interface SendResult {
   id: string;
   /** The seq of the event it became, when it became one. */
   seq?: number;
-  /** True when the server had already applied this id (a retry). */
+  /** True when the server said so (`duplicate: true`). A repeated id usually gets the first answer again, unmarked. */
   duplicate: boolean;
+  /** `DREAM_START`: the id of the queued cycle. */
+  cycleId?: string;
 }
 
 /** Events of the client itself, beside the durable event types. */

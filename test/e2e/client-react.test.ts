@@ -22,7 +22,7 @@ function render(ui: Parameters<typeof rtlRender>[0]) {
   (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
   return result;
 }
-import { createNerveClient, type NerveClient } from "../../client/index.js";
+import { createNerveClient, type NerveClient, type WebSocketFactory } from "../../client/index.js";
 import { NerveProvider, useDevices, useDreams, useNerveEvent, useNerveState, useNerveStatus, useShootProgress } from "../../client/react.js";
 import { http, startNerve, type Nerve } from "./harness.js";
 
@@ -60,7 +60,8 @@ function Dashboard() {
   );
 }
 
-const text = (id: string) => screen.getByTestId(id).textContent;
+// The project's types are the Workers', without the DOM lib: read the text through a narrow view.
+const text = (id: string) => (screen.getByTestId(id) as unknown as { textContent: string | null }).textContent;
 
 async function post(path: string, body: unknown) {
   const r = await http(nerve.url, path, { token: service, body });
@@ -112,9 +113,9 @@ describe("React hooks against a live server", () => {
       url: nerve.wsUrl, getToken: () => nerve.userToken(user), storagePrefix: "nerve-online", maxRetries: 1,
       backoff: { minDelayMs: 20, maxDelayMs: 40 },
       // A browser whose network is gone: every attempt goes to a closed port until it is back.
-      WebSocket: class extends WebSocket {
-        constructor(url: string | URL, protocols?: string | string[]) {
-          super(String(url).replace(`:${nerve.port}/`, `:${port}/`), protocols);
+      WebSocket: class extends (globalThis.WebSocket as unknown as WebSocketFactory) {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url.replace(`:${nerve.port}/`, `:${port}/`), protocols);
         }
       },
     });

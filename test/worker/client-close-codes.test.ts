@@ -103,7 +103,8 @@ describe("client: close codes", () => {
     await waitFor(() => client.status === "offline", "offline");
     expect(factory.sockets.length).toBe(1 + 3);
     down = false;
-    globalThis.dispatchEvent(new Event("online"));
+    // The Workers global scope is an EventTarget, as a browser window is.
+    (globalThis as unknown as EventTarget).dispatchEvent(new Event("online"));
     await client.whenSynced();
     expect(client.status).toBe("connected");
     expect(factory.sockets.length).toBe(5);
