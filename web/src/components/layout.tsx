@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { useNerveClient, useNerveState } from "../../../client/react.js";
+import { useNerveClient, useNerveSelector, useNerveState } from "../../../client/react.js";
 import { useStoredState } from "../lib/hooks.js";
 import { useLink, useSession } from "../lib/nerve.js";
 import { Link, useLocation } from "../lib/router.js";
@@ -45,14 +45,37 @@ function CreditsPill() {
   );
 }
 
+/** True from this client's first SYNCED on: before it, the mirror is empty, not "no data". */
+function useEverSynced(): boolean {
+  const synced = useNerveSelector((s) => s.synced);
+  const [ever, setEver] = useState(synced);
+  useEffect(() => {
+    if (synced) setEver(true);
+  }, [synced]);
+  return ever || synced;
+}
+
+/** Shown instead of the page until the first full state arrives, so no page renders empty first. */
+function FirstSync() {
+  const link = useLink();
+  return (
+    <div className="card empty" role="status" data-testid="first-sync">
+      <SpinnerIcon className="spin" />
+      <h2>Connecting to your devices…</h2>
+      <p className="muted">
+        {link.status === "reconnecting" || link.status === "offline"
+          ? `The server cannot be reached yet${link.lastClose ? ` (${link.lastClose.code}${link.lastClose.reason ? `: ${link.lastClose.reason}` : ""})` : ""}. Retrying.`
+          : "Loading your state."}
+      </p>
+    </div>
+  );
+}
+
 /** The banner under the header while the mirror is not live: reconnecting, offline, or catching up. */
 function LinkBanner() {
   const link = useLink();
   const client = useNerveClient();
-  const [seenSynced, setSeenSynced] = useState(false);
-  useEffect(() => {
-    if (link.synced) setSeenSynced(true);
-  }, [link.synced]);
+  const seenSynced = useEverSynced();
   if (link.status === "offline" || link.status === "closed") {
     return (
       <div className="banner bad" role="alert" data-testid="link-banner" data-kind="offline">
@@ -78,6 +101,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
   const [variant, setVariant] = useStoredState<IndicatorVariant>("nerve-app.indicator", "standard", INDICATOR_VARIANTS);
   const stale = !link.synced;
+  const ready = useEverSynced();
   return (
     <div className="app">
       <a className="skip-link" href="#main">Skip to content</a>
@@ -109,7 +133,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </header>
       <LinkBanner />
-      <main id="main" className={`main${stale ? " is-stale" : ""}`} tabIndex={-1}>{children}</main>
+      <main id="main" className={`main${stale ? " is-stale" : ""}`} tabIndex={-1}>{ready ? children : <FirstSync />}</main>
       <footer className="footer">Nerve · signed in as {session?.userId} on {session?.deviceName ?? session?.deviceId} · seq {link.seq}</footer>
       <LiveNotices />
       <Toasts />

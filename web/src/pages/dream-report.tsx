@@ -18,6 +18,12 @@ function trendWord(trend: number | null): string {
   return trend > 0 ? `rising ${percent(trend)}/h` : `falling ${percent(-trend)}/h`;
 }
 
+/** "arousal eased from 80% to 64%", or "valence stayed at 50%". */
+function drift(name: string, d: { from: number; to: number }): string {
+  if (Math.round(d.from * 100) === Math.round(d.to * 100)) return `${name} stayed at ${percent(d.to)}`;
+  return `${name} ${d.to < d.from ? "eased" : "rose"} from ${percent(d.from)} to ${percent(d.to)}`;
+}
+
 function InsightCard({ insight }: { insight: Insight }) {
   return (
     <article className="insight" data-testid="dream-insight">
@@ -48,7 +54,7 @@ function Report({ report }: { report: DreamReport }) {
           {report.events.skipped > 0 ? `; ${report.events.skipped} could not be read and were skipped` : ""}.
         </p>
         <p>
-          Overnight, arousal eased from {percent(report.decay.arousal.from)} to {percent(report.decay.arousal.to)} and valence from {percent(report.decay.valence.from)} to {percent(report.decay.valence.to)}.
+          While dreaming, {drift("arousal", report.decay.arousal)} and {drift("valence", report.decay.valence)}.
           Convergence {report.convergence.gained > 0 ? `gained ${percent(report.convergence.gained)}` : "held"} ({percent(report.convergence.start)} → {percent(report.convergence.end)}, {report.convergence.updates} update{report.convergence.updates === 1 ? "" : "s"}){report.convergence.completed ? " and is complete" : ""}.
         </p>
       </section>
