@@ -7,6 +7,7 @@ export class Heartbeat {
   private interval: ReturnType<typeof setInterval> | null = null;
   private deadline: ReturnType<typeof setTimeout> | null = null;
   private sentAt = 0;
+  private pingNow: (() => void) | null = null;
 
   constructor(private readonly o: {
     send: (text: string) => boolean;
@@ -27,8 +28,14 @@ export class Heartbeat {
         this.o.onDead();
       }, Math.min(timeoutMs, everyMs));
     };
+    this.pingNow = ping;
     this.interval = setInterval(ping, everyMs);
     ping();
+  }
+
+  /** Pings now (unless a ping is already waiting): after a wake-up, to find a connection that died while asleep. */
+  probe(): void {
+    this.pingNow?.();
   }
 
   /** A `pong` arrived. */
@@ -44,5 +51,6 @@ export class Heartbeat {
     if (this.deadline) clearTimeout(this.deadline);
     this.interval = null;
     this.deadline = null;
+    this.pingNow = null;
   }
 }

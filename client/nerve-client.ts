@@ -269,8 +269,11 @@ export class NerveClient {
 
   private watchEnvironment(): void {
     const g = globalThis as { addEventListener?: (t: string, h: () => void) => void; removeEventListener?: (t: string, h: () => void) => void; document?: { visibilityState?: string; addEventListener?: (t: string, h: () => void) => void; removeEventListener?: (t: string, h: () => void) => void } };
+    // Back online or visible again: retry now if disconnected; if "connected", check at once that
+    // the socket survived (a laptop lid closed for an hour leaves a socket that looks open).
     const wake = () => {
       if (this.snap.status === "offline" || this.snap.status === "reconnecting") this.socket.restart();
+      else if (this.snap.status === "connected") this.heartbeat.probe();
     };
     const onVisible = () => {
       if (g.document?.visibilityState === "visible") wake();

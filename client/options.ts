@@ -73,7 +73,8 @@ export const DEFAULTS = {
   /** Used until the server's WELCOME says otherwise. */
   heartbeatMs: 30_000,
   pongTimeoutMs: 10_000,
-  ackIntervalMs: 2_000,
+  /** ACK only feeds the device list's `ackedSeq` (resume uses `since`), and the server's 100/min budget is per user, shared by all devices. */
+  ackIntervalMs: 10_000,
   maxOutbox: 200,
   messagesPerMinute: 100,
   autoConnect: true,

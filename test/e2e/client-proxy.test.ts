@@ -175,6 +175,31 @@ describe("client through a TCP proxy to wrangler dev", () => {
     await until(client, () => client.seq === 1, "a live event on the new connection");
   });
 
+  it("waking up (an `online` event) while it looks connected probes the link at once", async () => {
+    // A browser-like global scope for this test: the client listens on globalThis.
+    const scope = new EventTarget();
+    const g = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+    g.addEventListener = scope.addEventListener.bind(scope);
+    g.removeEventListener = scope.removeEventListener.bind(scope);
+    try {
+      const user = `wake-${Date.now().toString(36)}`;
+      // A heartbeat far away: only the probe can notice the dead link within the test.
+      const client = newClient(user, { heartbeatMs: 600_000, pongTimeoutMs: 300 });
+      await client.whenSynced();
+      await until(client, () => client.latencyMs !== null, "the first pong");
+      proxy.blackhole = true;
+      scope.dispatchEvent(new Event("online"));
+      await until(client, () => client.status === "reconnecting", "the probe to find the dead link", 5000);
+      proxy.blackhole = false;
+      proxy.cut();
+      await client.whenSynced();
+      await client.close();
+    } finally {
+      delete g.addEventListener;
+      delete g.removeEventListener;
+    }
+  });
+
   it("offline while the network refuses, back when it returns", async () => {
     const user = `off-${Date.now().toString(36)}`;
     const client = newClient(user, { maxRetries: 2 });
