@@ -15,7 +15,8 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2022",
-    sourcemap: true,
+    // No source maps in the deployed assets: they would double the upload for no user benefit.
+    sourcemap: false,
   },
   server: {
     // `vite --config web/vite.config.ts` for UI work against a running `npm start` on :8787.

@@ -71,16 +71,21 @@ function FirstSync() {
   );
 }
 
+function pendingText(pending: number): string {
+  return pending > 0 ? `${pending} change${pending === 1 ? "" : "s"} of yours will be sent when the link is back.` : "it updates as soon as the link is back.";
+}
+
 /** The banner under the header while the mirror is not live: reconnecting, offline, or catching up. */
 function LinkBanner() {
   const link = useLink();
   const client = useNerveClient();
   const seenSynced = useEverSynced();
+  const pending = useNerveSelector((s) => s.pending);
   if (link.status === "offline" || link.status === "closed") {
     return (
       <div className="banner bad" role="alert" data-testid="link-banner" data-kind="offline">
         <AlertIcon />
-        <span>{link.status === "offline" ? "You are offline." : "Disconnected."} Showing what was synced up to seq {link.seq}; changes you make are kept and sent when the link is back.</span>
+        <span>{link.status === "offline" ? "You are offline." : "Disconnected."} Showing what was synced up to seq {link.seq}; {pendingText(pending)}</span>
         <span className="spacer" />
         <button type="button" className="small" onClick={() => client.reconnect()}>Reconnect now</button>
       </div>
@@ -90,7 +95,7 @@ function LinkBanner() {
   return (
     <div className="banner warn" role="status" data-testid="link-banner" data-kind="reconnecting">
       <SpinnerIcon className="spin" />
-      <span>{link.status === "connected" ? "Catching up…" : "Reconnecting…"} Showing what was synced up to seq {link.seq}; it updates as soon as the link is back.</span>
+      <span>{link.status === "connected" ? "Catching up…" : "Reconnecting…"} Showing what was synced up to seq {link.seq}; {pendingText(pending)}</span>
     </div>
   );
 }

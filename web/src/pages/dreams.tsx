@@ -192,7 +192,7 @@ export function DreamsPage() {
           <p>While you rest, Nerve consolidates your recent state into a report of what it noticed.</p>
         </div>
       </div>
-      <div className="grid grid-2" style={{ marginBottom: "1rem" }}>
+      <div className="grid grid-2" style={{ marginBottom: "1rem", alignItems: "start" }}>
         <CurrentCard dreams={dreams} />
         <div className="stack" style={{ gap: "1rem" }}>
           <StartCard />

@@ -1,13 +1,43 @@
-import { useEffect } from "react";
-import { useShootProgress } from "../../../client/react.js";
+import { useEffect, useState } from "react";
+import { useNerveEvent, useShootProgress } from "../../../client/react.js";
+import type { ShootProgressData } from "../../../protocol/index.js";
 import { AlertIcon, ClockIcon, ImageIcon } from "../components/icons.js";
 import { ProgressBar, ShootStatusBadge } from "../components/shoot-status.js";
-import { formatDuration, relativeTime } from "../lib/format.js";
+import { formatDuration, formatTime, relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
 import { Link, navigate } from "../lib/router.js";
 
 /** How long 100% stays on screen before the report opens. */
 const REDIRECT_DELAY_MS = 1200;
+
+interface Tick {
+  seq: number;
+  ts: number;
+  from: string;
+  data: ShootProgressData;
+}
+
+/** The updates this window received for the shoot, newest first (the state keeps only the latest). */
+function Activity({ shootId }: { shootId: string }) {
+  const [ticks, setTicks] = useState<Tick[]>([]);
+  useNerveEvent("SHOOT_PROGRESS", (e) => {
+    if (e.data.shootId === shootId) setTicks((t) => [{ seq: e.seq, ts: e.ts, from: e.from, data: e.data }, ...t].slice(0, 8));
+  });
+  if (ticks.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="activity-title" style={{ marginTop: "1rem" }}>
+      <h2 id="activity-title">Live updates</h2>
+      <ol className="timeline" data-testid="shoot-activity">
+        {ticks.map((t) => (
+          <li key={t.seq}>
+            <strong>{t.data.status}</strong> · {t.data.processedCount} of {t.data.totalCount}{t.data.currentImage ? ` · ${t.data.currentImage}` : ""}
+            <div className="small muted">{formatTime(t.ts)} · from {t.from} · seq {t.seq}</div>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
 
 /** The Kull seed's ShootProgress page: live bar, current image, ETA countdown, status, errors. */
 export function ShootProgressPage({ shootId }: { shootId: string }) {
@@ -78,6 +108,7 @@ export function ShootProgressPage({ shootId }: { shootId: string }) {
           </div>
         )}
       </section>
+      <Activity shootId={shootId} />
     </>
   );
 }
