@@ -1,18 +1,18 @@
 import {
   DREAM_QUEUE_LIMIT, ErrorCode, LIMBIC_DEFAULTS, Limbic,
   type CurrentCycle, type DreamPhase, type DreamQueuedData, type DreamReport, type DreamScheduleData, type DreamStartData, type DreamTrigger,
-  type EventType, type Insight, type NerveEvent, type QueuedCycle,
+  type Insight, type NerveEvent, type QueuedCycle,
 } from "../../protocol/index.js";
 import type { HubError } from "../hub-api.js";
 import { reduceState } from "../reducers.js";
 import type { Job, JobOutcome } from "../scheduler.js";
-import type { DreamConfig } from "./config.js";
 import { DREAM_SOURCE, feed, patternsOf, startAccumulator } from "./consolidate.js";
 import { DREAM_EVENT_TYPES, readDreams, reduceDreams } from "./dreams-state.js";
 import { postToProcessor } from "./processor.js";
 import { boundInsights, buildReport, processorPayload } from "./report.js";
 import { nextNightlyAt, resolveSchedule } from "./schedule.js";
 import { WindowReader } from "./window-reader.js";
+import type { DreamAnswer, DreamCommit, DreamDeps, DreamReduce } from "./types.js";
 import { WorkStore, type Work } from "./work-store.js";
 
 /** The job that runs the cycle steps, and the one that queues the nightly cycle. */
@@ -20,53 +20,12 @@ export const RUN_JOB = "dream:run";
 export const NIGHTLY_JOB = "dream:nightly";
 export const SCHEDULE_SOURCE = "schedule";
 
+export type { DreamDeps, DreamRequest, DreamResultRequest } from "./types.js";
+
 const HOUR_MS = 3_600_000;
 /** Decay moves arousal and valence this share of the way toward 0.5. */
 export const DECAY_RATE = 0.2;
 
-export interface DreamCommit {
-  type: EventType;
-  data: unknown;
-  from: string;
-}
-export type DreamReduce = (c: DreamCommit, current: unknown, seq: number, ts: number) => unknown;
-type CommitResult = { ok: true; events: NerveEvent[] } | { ok: false; error: HubError["error"] };
-
-/** What the cycle runner needs from its host (the UserHub); passed in so it runs without the runtime. */
-export interface DreamDeps {
-  sql: SqlStorage;
-  config: DreamConfig;
-  /** The current value of a state key. */
-  readState(key: string): unknown;
-  lastSeq(): number;
-  /** Appends events in one transaction, computing state with `reduce`, and broadcasts them (not to `exclude`). */
-  commit(commits: DreamCommit[], reduce: DreamReduce, exclude?: WebSocket): Promise<CommitResult>;
-  schedule(id: string, due: number, onlyIfEarlier: boolean): Promise<void>;
-  cancelJob(id: string): Promise<void>;
-  fetch: typeof fetch;
-  /** The user this hub belongs to, when known. */
-  userId(): string | null;
-}
-
-/** A service's request for a cycle (`POST /api/sync/dream`). */
-export interface DreamRequest {
-  userId: string;
-  windowHours?: number;
-  note?: string;
-  /** The service name from the verified token. */
-  from: string;
-  idempotencyKey?: string;
-}
-
-/** An external processor's answer (`POST /api/sync/dream-result`). */
-export interface DreamResultRequest {
-  userId: string;
-  cycleId: string;
-  insights: Insight[];
-  idempotencyKey?: string;
-}
-
-export type DreamAnswer<T> = T | HubError;
 const refusal = (code: ErrorCode, message: string): HubError => ({ error: { code, message } });
 
 /** Decay toward 0.5, rounded to 6 decimals so repeated values read cleanly. */
