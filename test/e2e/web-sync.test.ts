@@ -133,6 +133,10 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
     await b.page.getByTestId("slider-humor").locator('input[type="range"]').fill("90");
     await http(nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 350, change: 250, reason: "top-up" } });
     await expect.poll(async () => (await http(nerve.url, `/api/sync/users/${alice}`, { token: service })).json.state.limbic?.humor, { timeout: 10_000 }).toBe(0.9);
+    // A change made on the offline device shows at once and waits in the outbox.
+    await a.page.getByTestId("slider-wisdom").locator('input[type="range"]').fill("80");
+    expect(await a.page.getByTestId("value-wisdom").textContent()).toBe("80%");
+    await expect.poll(() => a.page.getByTestId("link-banner").textContent(), { timeout: 5_000 }).toContain("1 change of yours will be sent when the link is back");
     // Still showing the last synced values, marked stale, not defaults.
     expect(await a.page.getByTestId("posture-current").textContent()).toBe("Now: companion");
     expect(await a.page.getByTestId("credits-balance").textContent()).toBe("100");
@@ -144,6 +148,9 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
     expect(await a.page.getByTestId("credits-balance").textContent()).toBe("350");
     expect(await a.page.getByTestId("value-humor").textContent()).toBe("90%");
     expect(await a.page.locator('[data-testid="link-banner"]').count()).toBe(0);
+    // What the offline device changed reached the other one once it was back.
+    await expect.poll(() => b.page.getByTestId("value-wisdom").textContent(), { timeout: 10_000 }).toBe("80%");
+    expect(await a.page.getByTestId("value-wisdom").textContent()).toBe("80%");
     const seen = (await a.page.evaluate("window.__seen")) as string[];
     // From the first synced values to the caught-up ones, with nothing else in between.
     const from = seen.indexOf("Now: companion|100");

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from "react";
-import { useNerveClient, useNerveEvent, useNerveState } from "../../../client/react.js";
+import { useNerveClient, useNerveEvent, useNerveSelector, useNerveState } from "../../../client/react.js";
 import {
   CONVERGENCE_DEFAULTS, LIMBIC_DEFAULTS, LIMBIC_VARIABLES, POSTURES, type PostureName,
 } from "../../../protocol/index.js";
@@ -124,6 +124,7 @@ function PostureCard() {
   const posture = useNerveState("posture");
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState<PostureName | null>(null);
+  const synced = useNerveSelector((s) => s.synced);
   const now = useNow(10_000);
   const choose = (p: PostureName) => {
     if (p === posture?.posture) return;
@@ -153,6 +154,7 @@ function PostureCard() {
             );
           })}
         </div>
+        {busy && <p className="small muted" role="status" style={{ margin: 0 }} data-testid="posture-pending">Switching to {busy}…{synced ? "" : " It is sent when the link is back."}</p>}
         <div className="field">
           <label htmlFor="posture-reason">Reason (optional)</label>
           <input id="posture-reason" value={reason} maxLength={280} onChange={(e) => setReason(e.target.value)} placeholder="Why switch?" />
