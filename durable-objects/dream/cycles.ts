@@ -114,7 +114,8 @@ export class DreamCycles {
       const known = s.queue.some((q) => q.cycleId === cycleId) || s.history.some((h) => h.cycleId === cycleId);
       return known ? refusal(ErrorCode.CONFLICT, `dream cycle ${cycleId} is not waiting for a processor result`) : refusal(ErrorCode.NOT_FOUND, `no dream cycle ${cycleId}`);
     }
-    if (work.step !== "awaiting") return refusal(ErrorCode.CONFLICT, `dream cycle ${cycleId} is not waiting for a processor result`);
+    // "processor" too: a fast processor may answer before its HTTP answer to our request reaches us.
+    if (work.step !== "awaiting" && work.step !== "processor") return refusal(ErrorCode.CONFLICT, `dream cycle ${cycleId} is not waiting for a processor result`);
     const kept = boundInsights(insights, work.notes);
     const seq = await this.finish(work, { status: "answered", insights: kept, at: Date.now() });
     await this.next();

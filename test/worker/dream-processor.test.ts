@@ -130,4 +130,23 @@ describe("the external dream processor", () => {
     expect((await jobsOf(user))["dream:run"]).toBeUndefined();
     watcher.client.close();
   });
+
+  it("an answer that arrives before the processor's HTTP answer (or after a refused try) still finishes the cycle", async () => {
+    const user = uniqueUser("fail-early"); // the request itself gets 500
+    const { watcher, cycleId } = await startWithHistory(user);
+    await stepUntil(user, watcher.client, "DREAM_PROGRESS", 10); // decay
+    await stepDream(user); // consolidate
+    await stepDream(user); // patterns
+    await stepDream(user); // the first try of the request: refused, to be retried
+    // The retry is due 1 s later and may already have run by itself: at least one refused try.
+    expect((await received(user)).length).toBeGreaterThanOrEqual(1);
+    expect((await jobsOf(user))["dream:run"]!.attempts).toBeGreaterThanOrEqual(1);
+    expect((await dreamsOf(user))!.current).toMatchObject({ cycleId, phase: "patterns" });
+    const answer = await api("/api/sync/dream-result", { token: await serviceToken(), body: { userId: user, cycleId, insights: [] } });
+    expect(answer.status).toBe(202);
+    const result = await watcher.client.next("DREAM_RESULT");
+    expect((result.data as { report: DreamReport }).report.processor).toEqual({ status: "answered", insights: [], at: expect.any(Number) });
+    expect((await jobsOf(user))["dream:run"]).toBeUndefined();
+    watcher.client.close();
+  });
 });
