@@ -10,7 +10,8 @@ describeBrowser("web app: pages, phone width, dreams, notices", () => {
 
   beforeAll(async () => {
     ensureWebBuilt();
-    nerve = await startNerve({ vars: { DEV_SIGN_IN: "1" } });
+    // A pause between dream steps, so that a cycle's phases can be watched as they stream in.
+    nerve = await startNerve({ vars: { DEV_SIGN_IN: "1", DREAM_STEP_DELAY_MS: "600" } });
     browser = await launchBrowser();
     service = await nerve.serviceToken();
   });
@@ -90,6 +91,11 @@ describeBrowser("web app: pages, phone width, dreams, notices", () => {
     await a.page.goto(`${nerve.url}/dreams`);
     await waitLive(a.page);
     await a.page.getByTestId("dream-start").click();
+    // The other device watches the phases stream in.
+    const phase = b.page.locator('[data-testid="dream-current"] .phases li[aria-current="step"]');
+    await phase.waitFor({ timeout: 20_000 });
+    expect(["Decay", "Consolidate", "Patterns", "Processor"]).toContain((await phase.textContent())!.replace(/ \(.*\)$/, ""));
+    await shoot(b.page, "dream-running");
     const row = b.page.getByTestId("dream-row").first();
     await row.waitFor({ timeout: 60_000 });
     expect(await row.textContent()).toContain("Completed");
