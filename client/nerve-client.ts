@@ -3,17 +3,17 @@ import {
   type DeviceInfo, type ErrorFrame, type EventType, type NerveEvent, type StateFrame, type WelcomeFrame,
 } from "../protocol/index.js";
 import { Emitter } from "./emitter.js";
+import { watchWakeUps } from "./environment.js";
 import { Heartbeat } from "./heartbeat.js";
 import { peekToken, randomId } from "./ids.js";
 import { LinkQuality } from "./link-quality.js";
-import { applyStateFrame, EMPTY_MIRROR, setValue, upsertDevice, type MirrorData } from "./mirror.js";
 import { resolveOptions, type NerveClientOptions, type ResolvedOptions } from "./options.js";
-import { Outbox, parseStoredOutbox, type OutboxEntry } from "./outbox.js";
+import { Outbox, type OutboxEntry } from "./outbox.js";
 import { Pacer } from "./pacer.js";
 import { PersistQueue } from "./persist-queue.js";
 import { ReconnectingSocket, type SocketStatus } from "./reconnecting-socket.js";
-import { reduce, stateKeyOf, UNKNOWN } from "./reducers.js";
-import { SeqTracker } from "./seq-tracker.js";
+import { SyncState } from "./sync-state.js";
+import { UserStorage } from "./user-storage.js";
 import {
   NerveClientError,
   type NerveEventMap, type NerveSnapshot, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type TypedEvent,
@@ -42,21 +42,17 @@ export class NerveClient {
   private readonly emitter: Emitter<NerveEventMap>;
   private readonly listeners = new Set<() => void>();
   private readonly persistQueue: PersistQueue;
+  private readonly stored: UserStorage;
   private readonly link = new LinkQuality();
   private readonly heartbeat: Heartbeat;
   private readonly pacer: Pacer;
   private readonly outbox: Outbox;
   private snap: NerveSnapshot;
-  private mirror: MirrorData = EMPTY_MIRROR;
-  private seqs: SeqTracker;
+  private readonly sync: SyncState;
   /** Whose cursor and outbox are loaded (the token's `sub`). */
   private userKey: string | null = null;
   private hasCursor = false;
   private deviceId: string | null;
-  private catchingUp = false;
-  private resumed = false;
-  /** The mirror is not known to be whole (fresh process, an event it could not reduce, a seq gap): ask for a full STATE. */
-  private needsFullState = true;
   private syncInFlight = false;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
@@ -69,11 +65,33 @@ export class NerveClient {
   constructor(options: NerveClientOptions) {
     this.o = resolveOptions(options);
     this.deviceId = this.o.deviceId ?? null;
-    this.seqs = new SeqTracker(0, !this.o.topics);
+    this.sync = new SyncState(!this.o.topics, {
+      mirrorChanged: ({ keys, reset, devices }) => {
+        const m = this.sync.mirror;
+        this.patch({ state: m.state, versions: m.versions, devices: m.devices, seq: this.sync.seqs.cursor });
+        if (devices) this.emitter.emit("devices", m.devices);
+        if (keys.length > 0 || reset) this.emitter.emit("state", { keys, reset });
+        if (reset) this.syncInFlight = false;
+      },
+      deliver: (event) => {
+        this.emitter.emit(event.type, event as never);
+        this.emitter.emit("event", event as TypedEvent);
+      },
+      cursorMoved: (seq) => {
+        if (this.userKey !== null) {
+          this.hasCursor = true;
+          this.stored.saveCursor(this.userKey, seq);
+        }
+        this.patch({ seq });
+        this.checkGap();
+      },
+      needFullState: () => this.requestSync(),
+    });
     this.emitter = new Emitter((err, type) => this.o.logger.warn(`nerve: a "${String(type)}" listener threw`, err));
     this.persistQueue = new PersistQueue(this.o.storage, (err) => this.o.logger.warn("nerve: storage write failed", err));
+    this.stored = new UserStorage(this.o.storage, this.o.storagePrefix, this.persistQueue);
     this.outbox = new Outbox(this.o.maxOutbox, (entries) => {
-      if (this.userKey !== null) this.persistQueue.set(this.key("outbox"), entries.length ? JSON.stringify(entries) : null);
+      if (this.userKey !== null) this.stored.saveOutbox(this.userKey, entries);
     });
     this.pacer = new Pacer(this.o.messagesPerMinute);
     this.heartbeat = new Heartbeat({
@@ -100,7 +118,14 @@ export class NerveClient {
       onStatus: (s) => this.onSocketStatus(s),
       onTargetError: (err) => this.o.logger.warn("nerve: could not open a connection", err),
     });
-    if (this.o.retryOnOnline) this.watchEnvironment();
+    // Back online or visible again: retry now if disconnected; if "connected", check at once that
+    // the socket survived (a laptop lid closed for an hour leaves a socket that looks open).
+    if (this.o.retryOnOnline) {
+      this.cleanups.push(watchWakeUps(() => {
+        if (this.snap.status === "offline" || this.snap.status === "reconnecting") this.socket.restart();
+        else if (this.snap.status === "connected") this.heartbeat.probe();
+      }));
+    }
     if (this.o.autoConnect) this.connect();
   }
 
@@ -188,20 +213,16 @@ export class NerveClient {
 
   // ------------------------------------------------------------------ connection lifecycle
 
-  private key(name: string): string {
-    return `${this.o.storagePrefix}:u:${this.userKey}:${name}`;
-  }
-
   /** Fetches a token, loads this user's cursor and outbox, and builds the URL of the next attempt. */
   private async target(): Promise<{ url: string; protocols?: string[] }> {
     const token = await this.o.getToken();
     if (typeof token !== "string" || token === "") throw new Error("getToken returned no token");
     const peek = peekToken(token);
     if (peek && peek.sub !== this.userKey) await this.loadUser(peek.sub);
-    if (!this.deviceId) this.deviceId = await this.loadDeviceId();
+    if (!this.deviceId) this.deviceId = await this.stored.deviceId();
     const url = new URL(this.o.url);
     if (this.o.tokenTransport === "query") url.searchParams.set("token", token);
-    if (this.hasCursor && peek) url.searchParams.set("since", String(this.seqs.cursor));
+    if (this.hasCursor && peek) url.searchParams.set("since", String(this.sync.seqs.cursor));
     url.searchParams.set("device", this.deviceId);
     if (this.o.platform) url.searchParams.set("platform", this.o.platform);
     if (this.o.name) url.searchParams.set("name", this.o.name);
@@ -209,34 +230,20 @@ export class NerveClient {
     return { url: url.toString(), protocols: this.o.tokenTransport === "subprotocol" ? [SUBPROTOCOL, BEARER_PREFIX + token] : undefined };
   }
 
-  private async loadDeviceId(): Promise<string> {
-    const storageKey = `${this.o.storagePrefix}:device`;
-    const stored = await this.o.storage.getItem(storageKey);
-    if (stored && /^[A-Za-z0-9._:@-]{1,128}$/.test(stored)) return stored;
-    const id = randomId("d-");
-    this.persistQueue.set(storageKey, id);
-    return id;
-  }
-
   /** Switches the persisted cursor and outbox to this user (first connect, or a token for another user). */
   private async loadUser(userId: string): Promise<void> {
     const switching = this.userKey !== null;
-    if (switching) {
-      this.outbox.rejectWaiters(new NerveClientError("USER_CHANGED", "the token now names another user"));
-      this.mirror = EMPTY_MIRROR;
-    }
-    const prefix = `${this.o.storagePrefix}:u:${userId}:`;
-    const [cursorRaw, outboxRaw] = await Promise.all([this.o.storage.getItem(prefix + "cursor"), this.o.storage.getItem(prefix + "outbox")]);
-    const cursor = cursorRaw !== null && /^\d{1,15}$/.test(cursorRaw) ? Number(cursorRaw) : null;
+    if (switching) this.outbox.rejectWaiters(new NerveClientError("USER_CHANGED", "the token now names another user"));
+    const { cursor, outbox } = await this.stored.load(userId);
     this.userKey = userId;
     this.hasCursor = cursor !== null;
-    this.seqs = new SeqTracker(cursor ?? 0, !this.o.topics);
+    this.sync.startUser(cursor);
     this.ackedSeq = cursor ?? 0;
-    this.needsFullState = true;
     if (switching) this.outbox.dropAll();
-    const restored = this.outbox.restore(parseStoredOutbox(outboxRaw));
-    if (restored === 0 && this.outbox.size > 0) this.persistQueue.set(prefix + "outbox", JSON.stringify(this.outbox.list()));
-    this.patch({ seq: this.seqs.cursor, userId });
+    const restored = this.outbox.restore(outbox);
+    if (restored === 0 && this.outbox.size > 0) this.stored.saveOutbox(userId, this.outbox.list());
+    const m = this.sync.mirror;
+    this.patch({ seq: this.sync.seqs.cursor, userId, state: m.state, versions: m.versions, devices: m.devices });
   }
 
   private onSocketStatus(s: SocketStatus): void {
@@ -252,7 +259,7 @@ export class NerveClient {
 
   private onClose(info: { code: number; reason: string; willRetry: boolean }): void {
     this.stopLiveTimers();
-    this.catchingUp = false;
+    this.sync.disconnected();
     this.syncInFlight = false;
     this.outbox.unsendAll();
     this.link.reset();
@@ -265,28 +272,6 @@ export class NerveClient {
     for (const t of [this.gapTimer, this.drainTimer]) if (t) clearTimeout(t);
     if (this.ackTimer) clearInterval(this.ackTimer);
     this.gapTimer = this.drainTimer = this.ackTimer = null;
-  }
-
-  private watchEnvironment(): void {
-    const g = globalThis as { addEventListener?: (t: string, h: () => void) => void; removeEventListener?: (t: string, h: () => void) => void; document?: { visibilityState?: string; addEventListener?: (t: string, h: () => void) => void; removeEventListener?: (t: string, h: () => void) => void } };
-    // Back online or visible again: retry now if disconnected; if "connected", check at once that
-    // the socket survived (a laptop lid closed for an hour leaves a socket that looks open).
-    const wake = () => {
-      if (this.snap.status === "offline" || this.snap.status === "reconnecting") this.socket.restart();
-      else if (this.snap.status === "connected") this.heartbeat.probe();
-    };
-    const onVisible = () => {
-      if (g.document?.visibilityState === "visible") wake();
-    };
-    if (typeof g.addEventListener === "function" && typeof g.removeEventListener === "function") {
-      g.addEventListener("online", wake);
-      this.cleanups.push(() => g.removeEventListener!("online", wake));
-    }
-    const doc = g.document;
-    if (doc && typeof doc.addEventListener === "function" && typeof doc.removeEventListener === "function") {
-      doc.addEventListener("visibilitychange", onVisible);
-      this.cleanups.push(() => doc.removeEventListener!("visibilitychange", onVisible));
-    }
   }
 
   // ------------------------------------------------------------------ frames in
@@ -310,10 +295,10 @@ export class NerveClient {
       return;
     }
     const frame = parsed.data;
-    if ("seq" in frame && "ts" in frame && "from" in frame) return this.onEvent(frame as NerveEvent);
+    if ("seq" in frame && "ts" in frame && "from" in frame) return this.sync.event(frame as NerveEvent);
     switch (frame.type) {
       case "WELCOME": return this.onWelcome(frame as WelcomeFrame);
-      case "STATE": return this.onState(frame as StateFrame);
+      case "STATE": return this.sync.state(frame as StateFrame);
       case "SYNCED": return this.onSynced((frame as { seq: number }).seq);
       case "ACCEPTED": {
         // Extension fields (DREAM_START's cycleId) are not in the schema, so they come from the raw frame.
@@ -324,10 +309,8 @@ export class NerveClient {
       case "DEVICE_CONNECTED":
       case "DEVICE_DISCONNECTED": {
         const device = (frame as { device: DeviceInfo }).device;
-        this.mirror = upsertDevice(this.mirror, device);
-        this.patch({ devices: this.mirror.devices });
+        this.sync.device(device);
         this.emitter.emit(frame.type, device);
-        this.emitter.emit("devices", this.mirror.devices);
         return;
       }
       default:
@@ -337,65 +320,22 @@ export class NerveClient {
 
   private onWelcome(frame: WelcomeFrame): void {
     this.socket.markHealthy();
-    this.catchingUp = true;
-    this.resumed = frame.resumed;
+    this.sync.welcome(frame.resumed);
     this.deviceId = frame.deviceId;
     this.patch({ status: "connected", userId: frame.userId, deviceId: frame.deviceId });
     this.heartbeat.start(this.o.heartbeatMs ?? (frame.heartbeatMs > 0 ? frame.heartbeatMs : 30_000), this.o.pongTimeoutMs);
     this.emitter.emit("welcome", frame);
   }
 
-  private onState(frame: StateFrame): void {
-    const { mirror, keys } = applyStateFrame(this.mirror, frame);
-    this.mirror = mirror;
-    if (frame.reset) {
-      // Everything up to frame.seq is in this state; the server sends nothing older after it.
-      this.seqs.resetTo(frame.seq);
-      this.needsFullState = false;
-      this.syncInFlight = false;
-      this.persistCursor();
-    }
-    this.patch({ state: this.mirror.state, versions: this.mirror.versions, devices: this.mirror.devices, seq: this.seqs.cursor });
-    if (frame.devices) this.emitter.emit("devices", this.mirror.devices);
-    this.emitter.emit("state", { keys, reset: frame.reset });
-    this.checkGap();
-  }
-
   private onSynced(seq: number): void {
-    this.catchingUp = false;
-    this.seqs.settle(seq);
-    this.persistCursor();
-    this.patch({ synced: true, seq: this.seqs.cursor });
-    this.emitter.emit("synced", { seq, resumed: this.resumed });
+    this.sync.synced(seq);
+    this.patch({ synced: true });
+    this.emitter.emit("synced", { seq, resumed: this.sync.resumed });
     for (const w of this.syncWaiters) w.resolve();
     this.syncWaiters.clear();
-    if (this.needsFullState) this.requestSync();
+    if (this.sync.needsFullState) this.requestSync();
     this.ackTimer = setInterval(() => this.sendAck(), this.o.ackIntervalMs);
     this.drain();
-  }
-
-  private onEvent(event: NerveEvent): void {
-    if (this.seqs.has(event.seq)) return; // a replay of something already processed
-    this.applyEvent(event);
-    this.seqs.mark(event.seq);
-    this.afterSeqChange();
-    this.emitter.emit(event.type, event as never);
-    this.emitter.emit("event", event as TypedEvent);
-  }
-
-  /** Updates the mirror for an event; an event it cannot reduce marks the mirror for a full resync. */
-  private applyEvent(event: NerveEvent): void {
-    const key = stateKeyOf(event.type, event.data);
-    if (key === null) return;
-    const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.ts, from: event.from, seq: event.seq });
-    if (next === UNKNOWN) {
-      this.needsFullState = true;
-      this.requestSync();
-      return;
-    }
-    this.mirror = setValue(this.mirror, key, next, event.seq);
-    this.patchMirror();
-    this.emitter.emit("state", { keys: [key], reset: false });
   }
 
   private onAccepted(frame: { id?: string; seq?: number; duplicate?: boolean; cycleId?: string }): void {
@@ -422,14 +362,7 @@ export class NerveClient {
    */
   private ownEvent(entry: OutboxEntry, seq: number): void {
     const type = OWN_EVENT[entry.type];
-    if (!type || this.seqs.has(seq)) return;
-    const key = stateKeyOf(type, entry.data);
-    if (key !== null && (this.mirror.versions[key] ?? 0) > seq) {
-      // A later event for this key got here before our answer: our local order is wrong.
-      this.needsFullState = true;
-      this.requestSync();
-    }
-    this.onEvent({ type, seq, ts: Date.now(), data: entry.data, from: this.deviceId ?? "" });
+    if (type) this.sync.own(type, entry.data, seq, this.deviceId ?? "");
   }
 
   private onError(frame: ErrorFrame): void {
@@ -470,9 +403,9 @@ export class NerveClient {
 
   /** Sends what is waiting, as far as the pacer allows: a wanted STATE_SYNC first, then the outbox in order. */
   private drain(): void {
-    if (!this.snap.synced || this.catchingUp) return;
+    if (!this.snap.synced || this.sync.catchingUp) return;
     for (;;) {
-      const wantSync = this.needsFullState && !this.syncInFlight && this.syncTimer === null;
+      const wantSync = this.sync.needsFullState && !this.syncInFlight && this.syncTimer === null;
       const entry = wantSync ? undefined : this.outbox.nextUnsent();
       if (!wantSync && !entry) return;
       if (!this.pacer.take()) return this.scheduleDrain();
@@ -497,7 +430,6 @@ export class NerveClient {
 
   /** Asks for a full STATE soon (coalescing several reasons into one frame). */
   private requestSync(): void {
-    this.needsFullState = true;
     if (this.syncTimer || this.syncInFlight) return;
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
@@ -506,7 +438,7 @@ export class NerveClient {
   }
 
   private sendAck(): void {
-    const seq = this.seqs.cursor;
+    const seq = this.sync.seqs.cursor;
     if (seq <= this.ackedSeq || !this.snap.synced) return;
     if (!this.pacer.take()) return;
     if (this.sendRaw(JSON.stringify({ type: "ACK", data: { seq } }))) this.ackedSeq = seq;
@@ -514,15 +446,9 @@ export class NerveClient {
 
   // ------------------------------------------------------------------ seq bookkeeping
 
-  private afterSeqChange(): void {
-    this.persistCursor();
-    this.patch({ seq: this.seqs.cursor });
-    this.checkGap();
-  }
-
   /** A hole in live seqs that our own in-flight sends do not explain becomes a STATE_SYNC. */
   private checkGap(): void {
-    if (this.catchingUp || !this.seqs.hasGap) {
+    if (!this.sync.gapOpen) {
       if (this.gapTimer) clearTimeout(this.gapTimer);
       this.gapTimer = null;
       return;
@@ -530,21 +456,11 @@ export class NerveClient {
     if (this.gapTimer) return;
     this.gapTimer = setTimeout(() => {
       this.gapTimer = null;
-      if (this.seqs.hasGap && !this.catchingUp) this.requestSync();
+      if (this.sync.gapOpen) this.sync.distrust();
     }, this.outbox.inflightCount > 0 ? GAP_GRACE_MS : 0);
   }
 
-  private persistCursor(): void {
-    if (this.userKey === null) return;
-    this.hasCursor = true;
-    this.persistQueue.set(this.key("cursor"), String(this.seqs.cursor));
-  }
-
   // ------------------------------------------------------------------ snapshot
-
-  private patchMirror(): void {
-    this.patch({ state: this.mirror.state, versions: this.mirror.versions, devices: this.mirror.devices });
-  }
 
   private patch(p: Partial<NerveSnapshot>): void {
     const next = { ...this.snap, ...p };

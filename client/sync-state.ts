@@ -1,0 +1,112 @@
+import type { DeviceInfo, EventType, NerveEvent, StateFrame } from "../protocol/index.js";
+import { applyStateFrame, EMPTY_MIRROR, setValue, upsertDevice, type MirrorData } from "./mirror.js";
+import { reduce, stateKeyOf, UNKNOWN } from "./reducers.js";
+import { SeqTracker } from "./seq-tracker.js";
+
+/** What the client learns as frames come in; the client turns these into snapshot patches and events. */
+export interface SyncHooks {
+  /** The mirror changed: these keys (all of them on a reset), or the device list. */
+  mirrorChanged(change: { keys: string[]; reset: boolean; devices: boolean }): void;
+  /** A durable event to hand to listeners (new, in order). */
+  deliver(event: NerveEvent): void;
+  /** The cursor moved (persist it). */
+  cursorMoved(seq: number): void;
+  /** The mirror cannot be trusted any more: ask the server for the whole state. */
+  needFullState(): void;
+}
+
+/**
+ * What the client knows of the user's hub: the mirror (state, versions, devices) and which seqs
+ * it has processed. Fed frame by frame, in arrival order; knows nothing of sockets or sends.
+ */
+export class SyncState {
+  mirror: MirrorData = EMPTY_MIRROR;
+  seqs: SeqTracker;
+  /** The mirror is not known to be whole (fresh process, an event it could not reduce, a gap). */
+  needsFullState = true;
+  /** Between WELCOME and SYNCED: replayed events skip seqs by design (state ones are coalesced). */
+  catchingUp = false;
+  resumed = false;
+
+  constructor(private readonly contiguous: boolean, private readonly hooks: SyncHooks) {
+    this.seqs = new SeqTracker(0, contiguous);
+  }
+
+  /** Starts over for a user: their persisted cursor, an empty mirror. */
+  startUser(cursor: number | null): void {
+    this.seqs = new SeqTracker(cursor ?? 0, this.contiguous);
+    this.mirror = EMPTY_MIRROR;
+    this.needsFullState = true;
+  }
+
+  welcome(resumed: boolean): void {
+    this.catchingUp = true;
+    this.resumed = resumed;
+  }
+
+  disconnected(): void {
+    this.catchingUp = false;
+  }
+
+  state(frame: StateFrame): void {
+    const { mirror, keys } = applyStateFrame(this.mirror, frame);
+    this.mirror = mirror;
+    if (frame.reset) {
+      // Everything up to frame.seq is in this state, and nothing older follows it.
+      this.seqs.resetTo(frame.seq);
+      this.needsFullState = false;
+      this.hooks.cursorMoved(this.seqs.cursor);
+    }
+    this.hooks.mirrorChanged({ keys, reset: frame.reset, devices: frame.devices !== undefined });
+  }
+
+  synced(seq: number): void {
+    this.catchingUp = false;
+    this.seqs.settle(seq);
+    this.hooks.cursorMoved(this.seqs.cursor);
+  }
+
+  /** A durable event from the server (or rebuilt from our own accepted send). Duplicates are dropped. */
+  event(event: NerveEvent): void {
+    if (this.seqs.has(event.seq)) return;
+    this.apply(event);
+    this.seqs.mark(event.seq);
+    this.hooks.cursorMoved(this.seqs.cursor);
+    this.hooks.deliver(event);
+  }
+
+  /**
+   * Our own accepted message as the event it became (the server does not echo it to the sender).
+   * A later event for the same key that got here first means our local order is wrong: resync.
+   */
+  own(type: EventType, data: unknown, seq: number, from: string): void {
+    if (this.seqs.has(seq)) return;
+    const key = stateKeyOf(type, data);
+    if (key !== null && (this.mirror.versions[key] ?? 0) > seq) this.distrust();
+    this.event({ type, seq, ts: Date.now(), data, from });
+  }
+
+  device(device: DeviceInfo): void {
+    this.mirror = upsertDevice(this.mirror, device);
+    this.hooks.mirrorChanged({ keys: [], reset: false, devices: true });
+  }
+
+  /** Some seq below the highest processed is missing (and we are live). */
+  get gapOpen(): boolean {
+    return !this.catchingUp && this.seqs.hasGap;
+  }
+
+  distrust(): void {
+    this.needsFullState = true;
+    this.hooks.needFullState();
+  }
+
+  private apply(event: NerveEvent): void {
+    const key = stateKeyOf(event.type, event.data);
+    if (key === null) return;
+    const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.ts, from: event.from, seq: event.seq });
+    if (next === UNKNOWN) return this.distrust();
+    this.mirror = setValue(this.mirror, key, next, event.seq);
+    this.hooks.mirrorChanged({ keys: [key], reset: false, devices: false });
+  }
+}
