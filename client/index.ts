@@ -45,7 +45,7 @@ import type { NerveClientOptions } from "./options.js";
 export { NerveClient } from "./nerve-client.js";
 export { DEFAULTS, type NerveClientOptions, type WebSocketFactory, type WebSocketLike } from "./options.js";
 export { backoffDelay, type BackoffOptions } from "./backoff.js";
-export { closePolicy, type ClosePolicy } from "./reconnecting-socket.js";
+export { closePolicy, ReconnectingSocket, type ClosePolicy, type ReconnectingSocketOptions, type SocketStatus } from "./reconnecting-socket.js";
 export { computeQuality } from "./link-quality.js";
 export { memoryStorage, webStorage, defaultStorage, type NerveStorage } from "./storage.js";
 export {

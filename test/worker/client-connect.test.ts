@@ -35,4 +35,31 @@ describe("client: connect", () => {
     expect(client.status).toBe("closed");
     expect(statuses).toEqual(["connected", "closed"]);
   });
+
+  it("sends the token as a subprotocol when asked, and the server answers nerve.v1", async () => {
+    const user = uniqueUser();
+    const factory = selfWebSocket();
+    const client = createNerveClient({ url: "wss://nerve.test/ws", getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, tokenTransport: "subprotocol" });
+    await client.whenSynced();
+    expect(factory.sockets[0]!.protocol).toBe("nerve.v1");
+    expect(client.getSnapshot().userId).toBe(user);
+    await client.close();
+  });
+
+  it("a topic-filtered connection skips other topics' seqs without resyncing", async () => {
+    const user = uniqueUser();
+    const factory = selfWebSocket();
+    const client = createNerveClient({ url: "wss://nerve.test/ws", getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, topics: ["shoots"] });
+    const events: number[] = [];
+    client.on("event", (e) => events.push(e.seq));
+    await client.whenSynced();
+    const token = await serviceToken();
+    expect((await api("/api/sync/prompt-change", { token, body: { userId: user, promptId: "p1", action: "created" } })).status).toBe(202);
+    expect((await api("/api/sync/shoot-progress", { token, body: { userId: user, shootId: "s1", status: "queued", processedCount: 0, totalCount: 5 } })).status).toBe(202);
+    await waitFor(() => client.seq === 2, "seq 2");
+    expect(events).toEqual([2]);
+    expect(Object.keys(client.state)).toEqual(["shoots.s1"]);
+    expect(factory.sockets[0]!.sent.filter((f) => f !== "ping")).toEqual([]);
+    await client.close();
+  });
 });
