@@ -32,7 +32,7 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
     await a.page.getByTestId("posture-expert").click();
     await expect.poll(() => b.page.getByTestId("posture-current").textContent(), { timeout: 10_000 }).toBe("Now: expert");
     await expect.poll(() => b.page.getByTestId("posture-history").locator("li").first().textContent()).toContain("start → expert");
-    expect(await b.page.getByTestId("posture-expert").getAttribute("aria-checked")).toBe("true");
+    expect(await b.page.getByTestId("posture-expert").getAttribute("aria-pressed")).toBe("true");
 
     // A real drag on the trust slider: the other device follows before the mouse is released.
     const slider = a.page.getByTestId("slider-trust").locator('input[type="range"]');

@@ -3,7 +3,7 @@ import { useNerveClient, useNerveEvent, useNerveSelector, useNerveState } from "
 import {
   CONVERGENCE_DEFAULTS, LIMBIC_DEFAULTS, LIMBIC_VARIABLES, POSTURES, type PostureName,
 } from "../../../protocol/index.js";
-import { BrainIcon, CompassIcon, HeartIcon, PulseIcon, UsersIcon } from "../components/icons.js";
+import { BrainIcon, CheckIcon, CompassIcon, HeartIcon, PulseIcon, UsersIcon } from "../components/icons.js";
 import { ProgressBar } from "../components/shoot-status.js";
 import { UnitSlider } from "../components/slider.js";
 import { toast } from "../components/toasts.js";
@@ -141,14 +141,14 @@ function PostureCard() {
         <span className="small muted" data-testid="posture-current">Now: <strong style={{ textTransform: "capitalize", color: "var(--text)" }}>{posture?.posture ?? "not set"}</strong></span>
       </div>
       <div className="stack">
-        <div className="segmented" role="radiogroup" aria-labelledby="posture-title">
+        <div className="segmented" role="group" aria-labelledby="posture-title">
           {POSTURES.map((p) => {
             const { Icon, hint } = POSTURE_INFO[p];
             const checked = posture?.posture === p;
             return (
-              <button key={p} type="button" role="radio" aria-checked={checked} aria-describedby={`posture-hint-${p}`} disabled={busy !== null}
+              <button key={p} type="button" aria-pressed={checked} aria-describedby={`posture-hint-${p}`} disabled={busy !== null}
                 onClick={() => choose(p)} data-testid={`posture-${p}`}>
-                <Icon /> {p}
+                {checked ? <CheckIcon /> : <Icon />} {p}
                 <span id={`posture-hint-${p}`} className="sr-only">{hint}</span>
               </button>
             );
