@@ -5,10 +5,11 @@ interface EventSource {
 
 /**
  * Calls `onWake` when the runtime says the network is back (`online` on the global scope) or the
- * page became visible. Browsers have both; React Native and Node have neither (the app calls
- * `reconnect()` from NetInfo / AppState instead). Returns the function that stops listening.
+ * page became visible, and `onOffline` when it says the network is gone (`offline`). Browsers have
+ * these; React Native and Node do not (the app calls `reconnect()` from NetInfo / AppState
+ * instead). Returns the function that stops listening.
  */
-export function watchWakeUps(onWake: () => void): () => void {
+export function watchWakeUps(onWake: () => void, onOffline: () => void = () => {}): () => void {
   const g = globalThis as EventSource & { document?: EventSource & { visibilityState?: string } };
   const stops: (() => void)[] = [];
   const listen = (target: EventSource | undefined, type: string, handler: () => void) => {
@@ -18,6 +19,7 @@ export function watchWakeUps(onWake: () => void): () => void {
     stops.push(() => remove(type, handler));
   };
   listen(g, "online", onWake);
+  listen(g, "offline", onOffline);
   listen(g.document, "visibilitychange", () => {
     if (g.document?.visibilityState === "visible") onWake();
   });

@@ -120,10 +120,13 @@ export class NerveClient {
     });
     // Back online or visible again: retry now if disconnected; if "connected", check at once that
     // the socket survived (a laptop lid closed for an hour leaves a socket that looks open).
+    // Gone offline: a socket that looks open is probably dead; a ping finds out within pongTimeoutMs.
     if (this.o.retryOnOnline) {
       this.cleanups.push(watchWakeUps(() => {
         if (this.snap.status === "offline" || this.snap.status === "reconnecting") this.socket.restart();
         else if (this.snap.status === "connected") this.heartbeat.probe();
+      }, () => {
+        if (this.snap.status === "connected") this.heartbeat.probe();
       }));
     }
     if (this.o.autoConnect) this.connect();
