@@ -63,6 +63,17 @@ describeBrowser("web app: pages, phone width, dreams, notices", () => {
     expect(await a.page.getByTestId("tip-attempts").first().textContent()).toBe("0");
     await shoot(a.page, "indicator-tooltip");
 
+    // The header's variant is picked in the account menu, and kept.
+    await a.page.locator("header .menu summary").click();
+    await a.page.getByLabel("Connection indicator").selectOption("premium");
+    expect(await a.page.locator("header .conn").getAttribute("class")).toMatch(/\bconn-premium\b/);
+    await a.page.keyboard.press("Escape");
+    expect(await a.page.locator("header .menu").getAttribute("open")).toBeNull();
+    await a.page.reload();
+    await waitLive(a.page);
+    expect(await a.page.locator("header .conn").getAttribute("class")).toMatch(/\bconn-premium\b/);
+    expect(await a.page.getByTestId("credits-balance").textContent()).toBe("980");
+
     // Phone width: the header keeps the indicator but hides its text; nothing overflows sideways.
     await b.page.getByTestId("credits-balance").waitFor();
     expect(await b.page.getByTestId("connection-label").first().isVisible()).toBe(false);

@@ -107,6 +107,21 @@ export function Layout({ children }: { children: ReactNode }) {
   const [variant, setVariant] = useStoredState<IndicatorVariant>("nerve-app.indicator", "standard", INDICATOR_VARIANTS);
   const stale = !link.synced;
   const ready = useEverSynced();
+  const menu = useRef<HTMLDetailsElement>(null);
+  // The account menu closes on Escape and on a click outside it, as menus do.
+  useEffect(() => {
+    const close = (e: Event) => {
+      const el = menu.current;
+      if (!el?.open) return;
+      if (e instanceof KeyboardEvent ? e.key === "Escape" : !el.contains(e.target as Node)) el.open = false;
+    };
+    document.addEventListener("keydown", close);
+    document.addEventListener("click", close);
+    return () => {
+      document.removeEventListener("keydown", close);
+      document.removeEventListener("click", close);
+    };
+  }, []);
   return (
     <div className="app">
       <a className="skip-link" href="#main">Skip to content</a>
@@ -120,7 +135,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <div className="header-right">
           <CreditsPill />
           <ConnectionIndicator link={link} variant={variant} />
-          <details className="menu">
+          <details className="menu" ref={menu}>
             <summary className="user-chip" aria-label={`Account: ${session?.userId} on ${session?.deviceName ?? session?.deviceId ?? "this device"}`}>
               <span className="avatar" aria-hidden="true">{(session?.userId ?? "?").slice(0, 2).toUpperCase()}</span>
               <span className="user-name small"><strong>{session?.userId}</strong><br /><span className="muted">{session?.deviceName ?? session?.deviceId}</span></span>

@@ -77,8 +77,10 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
     const c = makeClient(session);
     setClient(c);
     const off = c.on("close", (info) => {
-      // 4001/4002 are final for this token: a dev session has expired; ask to sign in again.
-      if (!info.willRetry && (info.code === 4001 || info.code === 4002)) setSession(null);
+      // No token, or a token that can no longer work (refused for good, or past its expiry):
+      // retrying cannot help, so the window goes back to sign-in.
+      const expired = session.expiresAt !== undefined && session.expiresAt <= Date.now();
+      if (info.code === 4001 || (info.code === 4002 && (!info.willRetry || expired))) setSession(null);
     });
     // The browser knows before the heartbeat does: when it reports the network gone, drop the
     // socket at once so the app shows "reconnecting" instead of a silently dead link. The client
