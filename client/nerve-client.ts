@@ -23,6 +23,8 @@ import {
 const GAP_GRACE_MS = 1000;
 /** Coalesces several reasons to resync into one STATE_SYNC. */
 const SYNC_DEBOUNCE_MS = 100;
+/** How often at most the mirror is written to storage. */
+const MIRROR_SAVE_MS = 1000;
 
 /** The event an accepted message of ours became, when the client can rebuild it. */
 const OWN_EVENT: Partial<Record<string, EventType>> = {
@@ -59,6 +61,7 @@ export class NerveClient {
   private drainTimer: ReturnType<typeof setTimeout> | null = null;
   private ackTimer: ReturnType<typeof setInterval> | null = null;
   private ackedSeq = 0;
+  private mirrorTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly cleanups: (() => void)[] = [];
   private readonly syncWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
 
@@ -68,6 +71,7 @@ export class NerveClient {
     this.sync = new SyncState(!this.o.topics, {
       mirrorChanged: ({ keys, reset, devices }) => {
         const m = this.sync.mirror;
+        if (keys.length > 0) this.scheduleMirrorSave();
         this.patch({ state: m.state, versions: m.versions, devices: m.devices, seq: this.sync.seqs.cursor });
         if (devices) this.emitter.emit("devices", m.devices);
         if (keys.length > 0 || reset) this.emitter.emit("state", { keys, reset });
@@ -211,6 +215,10 @@ export class NerveClient {
     this.syncTimer = null;
     this.outbox.rejectWaiters(new NerveClientError("CLOSED", "the client was closed before the server answered"));
     for (const c of this.cleanups.splice(0)) c();
+    if (this.mirrorTimer) {
+      clearTimeout(this.mirrorTimer);
+      this.saveMirror();
+    }
     return this.persistQueue.flush();
   }
 
@@ -237,10 +245,10 @@ export class NerveClient {
   private async loadUser(userId: string): Promise<void> {
     const switching = this.userKey !== null;
     if (switching) this.outbox.rejectWaiters(new NerveClientError("USER_CHANGED", "the token now names another user"));
-    const { cursor, outbox } = await this.stored.load(userId);
+    const { cursor, outbox, mirror } = await this.stored.load(userId);
     this.userKey = userId;
     this.hasCursor = cursor !== null;
-    this.sync.startUser(cursor);
+    this.sync.startUser(cursor, this.o.persistState ? mirror : null);
     this.ackedSeq = cursor ?? 0;
     if (switching) this.outbox.dropAll();
     const restored = this.outbox.restore(outbox);
@@ -461,6 +469,20 @@ export class NerveClient {
       this.gapTimer = null;
       if (this.sync.gapOpen) this.sync.distrust();
     }, this.outbox.inflightCount > 0 ? GAP_GRACE_MS : 0);
+  }
+
+  /** Persists the mirror at most once per MIRROR_SAVE_MS (it can be large; the cursor is saved on every change). */
+  private scheduleMirrorSave(): void {
+    if (!this.o.persistState || this.mirrorTimer) return;
+    this.mirrorTimer = setTimeout(() => this.saveMirror(), MIRROR_SAVE_MS);
+  }
+
+  private saveMirror(): void {
+    this.mirrorTimer = null;
+    // Saved only without holes, so the stored mirror is exactly "everything up to seq".
+    if (this.userKey === null || this.sync.seqs.hasGap) return;
+    const m = this.sync.mirror;
+    this.stored.saveMirror(this.userKey, { seq: this.sync.seqs.cursor, state: m.state as Record<string, unknown>, versions: m.versions });
   }
 
   // ------------------------------------------------------------------ snapshot

@@ -56,6 +56,8 @@ export interface NerveClientOptions {
   autoConnect?: boolean;
   /** Reconnect when the browser reports `online` or the page becomes visible. */
   retryOnOnline?: boolean;
+  /** Persist the state mirror (at most once a second) so a restarted app shows the last known state at once, even offline. */
+  persistState?: boolean;
   /** Where the client reports problems it recovers from (a bad frame, a listener that threw). */
   logger?: { warn(...args: unknown[]): void };
 }
@@ -79,6 +81,7 @@ export const DEFAULTS = {
   messagesPerMinute: 100,
   autoConnect: true,
   retryOnOnline: true,
+  persistState: true,
 } as const;
 
 export interface ResolvedOptions {
@@ -102,6 +105,7 @@ export interface ResolvedOptions {
   messagesPerMinute: number;
   autoConnect: boolean;
   retryOnOnline: boolean;
+  persistState: boolean;
   logger: { warn(...args: unknown[]): void };
 }
 
@@ -156,6 +160,7 @@ export function resolveOptions(o: NerveClientOptions): ResolvedOptions {
     messagesPerMinute: positive("messagesPerMinute", o.messagesPerMinute ?? DEFAULTS.messagesPerMinute),
     autoConnect: o.autoConnect ?? DEFAULTS.autoConnect,
     retryOnOnline: o.retryOnOnline ?? DEFAULTS.retryOnOnline,
+    persistState: o.persistState ?? DEFAULTS.persistState,
     logger: o.logger ?? console,
   };
 }

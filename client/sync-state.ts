@@ -32,11 +32,16 @@ export class SyncState {
     this.seqs = new SeqTracker(0, contiguous);
   }
 
-  /** Starts over for a user: their persisted cursor, an empty mirror. */
-  startUser(cursor: number | null): void {
+  /**
+   * Starts over for a user from what was persisted: the cursor and, when there is one, the mirror
+   * (shown at once, even offline). A mirror saved at the cursor is whole once the resumed STATE
+   * merges the keys that changed since; an older one is shown but replaced by a full STATE.
+   */
+  startUser(cursor: number | null, stored: { seq: number; state: Record<string, unknown>; versions: Record<string, number> } | null): void {
     this.seqs = new SeqTracker(cursor ?? 0, this.contiguous);
-    this.mirror = EMPTY_MIRROR;
-    this.needsFullState = true;
+    const usable = stored !== null && cursor !== null && stored.seq <= cursor;
+    this.mirror = usable ? { state: stored.state as MirrorData["state"], versions: stored.versions, devices: [] } : EMPTY_MIRROR;
+    this.needsFullState = !(usable && stored.seq === cursor);
   }
 
   welcome(resumed: boolean): void {

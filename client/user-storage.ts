@@ -1,15 +1,25 @@
-import type { OutboxEntry } from "./outbox.js";
-import { parseStoredOutbox } from "./outbox.js";
+import * as z from "zod/mini";
 import { randomId } from "./ids.js";
+import { parseStoredOutbox, type OutboxEntry } from "./outbox.js";
 import type { PersistQueue } from "./persist-queue.js";
 import type { NerveStorage } from "./storage.js";
 
 const DEVICE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+/** A mirror larger than this is not persisted (localStorage quotas are ~5 MB per origin). */
+const MAX_MIRROR_CHARS = 1_000_000;
+
+/** The persisted mirror: the state and versions as of `seq`. */
+const StoredMirror = z.object({
+  seq: z.int().check(z.gte(0)),
+  state: z.record(z.string(), z.unknown()),
+  versions: z.record(z.string(), z.int()),
+});
+export type StoredMirror = z.infer<typeof StoredMirror>;
 
 /**
  * What the client keeps in storage, and under which keys: `<prefix>:device` (one per storage, so
- * tabs of one browser are one device), and per user `<prefix>:u:<userId>:cursor` and `...:outbox`,
- * so that two users signing in on one device never share a cursor or a queue.
+ * tabs of one browser are one device), and per user `<prefix>:u:<userId>:cursor`, `...:outbox`
+ * and `...:mirror`, so that two users signing in on one device never share any of it.
  */
 export class UserStorage {
   constructor(private readonly storage: NerveStorage, private readonly prefix: string, private readonly queue: PersistQueue) {}
@@ -24,11 +34,18 @@ export class UserStorage {
     return id;
   }
 
-  /** A user's persisted cursor (null when none) and outbox. */
-  async load(userId: string): Promise<{ cursor: number | null; outbox: OutboxEntry[] }> {
-    const [cursorRaw, outboxRaw] = await Promise.all([this.storage.getItem(this.key(userId, "cursor")), this.storage.getItem(this.key(userId, "outbox"))]);
-    const cursor = cursorRaw !== null && /^\d{1,15}$/.test(cursorRaw) ? Number(cursorRaw) : null;
-    return { cursor, outbox: parseStoredOutbox(outboxRaw) };
+  /** A user's persisted cursor (null when none), outbox and mirror (null when none or unreadable). */
+  async load(userId: string): Promise<{ cursor: number | null; outbox: OutboxEntry[]; mirror: StoredMirror | null }> {
+    const [cursorRaw, outboxRaw, mirrorRaw] = await Promise.all(
+      ["cursor", "outbox", "mirror"].map((name) => this.storage.getItem(this.key(userId, name))),
+    );
+    const cursor = cursorRaw != null && /^\d{1,15}$/.test(cursorRaw) ? Number(cursorRaw) : null;
+    return { cursor, outbox: parseStoredOutbox(outboxRaw ?? null), mirror: parseMirror(mirrorRaw ?? null) };
+  }
+
+  saveMirror(userId: string, mirror: StoredMirror): void {
+    const text = JSON.stringify(mirror);
+    this.queue.set(this.key(userId, "mirror"), text.length <= MAX_MIRROR_CHARS ? text : null);
   }
 
   saveCursor(userId: string, seq: number): void {
@@ -41,5 +58,15 @@ export class UserStorage {
 
   private key(userId: string, name: string): string {
     return `${this.prefix}:u:${userId}:${name}`;
+  }
+}
+
+function parseMirror(raw: string | null): StoredMirror | null {
+  if (!raw) return null;
+  try {
+    const parsed = StoredMirror.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }

@@ -72,6 +72,37 @@ describe("client: sync", () => {
     await second.close();
   });
 
+  it("a restarted client shows the persisted mirror at once, even offline, and resumes without a full resync", async () => {
+    const user = uniqueUser();
+    const storage = memoryStorage();
+    const first = createNerveClient({ url: URL_, getToken: () => userToken(user), storage, WebSocket: selfWebSocket() });
+    await first.whenSynced();
+    await first.send("LIMBIC_UPDATE", { trust: 0.8 });
+    expect((await api("/api/sync/shoot-progress", { token: await serviceToken(), body: shoot(user, 7) })).status).toBe(202);
+    await waitFor(() => first.seq === 2, "seq 2");
+    const shown = first.state;
+    await first.close(); // writes the mirror now rather than within the second
+
+    const offline = createNerveClient({ url: URL_, getToken: () => userToken(user), storage, WebSocket: selfWebSocket({ down: () => true }), maxRetries: 0 });
+    await expect(offline.whenSynced()).rejects.toMatchObject({ code: "OFFLINE" });
+    expect(offline.state).toEqual(shown);
+    expect(offline.versions).toEqual({ limbic: 1, "shoots.s1": 2 });
+    await offline.close();
+
+    expect((await api("/api/sync/shoot-progress", { token: await serviceToken(), body: shoot(user, 9) })).status).toBe(202);
+    const net = selfWebSocket();
+    const again = createNerveClient({ url: URL_, getToken: () => userToken(user), storage, WebSocket: net });
+    const syncs: boolean[] = [];
+    again.on("synced", (x) => syncs.push(x.resumed));
+    await again.whenSynced();
+    expect(syncs).toEqual([true]);
+    const me = await api("/api/me", { token: await userToken(user) });
+    expect(again.state).toEqual(me.json.state);
+    expect(again.seq).toBe(3);
+    expect(net.sockets[0]!.sent.filter((f) => f.includes("STATE_SYNC"))).toEqual([]);
+    await again.close();
+  });
+
   it("a refused send rejects with the server's code; invalid data is refused before sending", async () => {
     const user = uniqueUser();
     const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: selfWebSocket() });
