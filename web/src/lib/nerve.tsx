@@ -35,19 +35,20 @@ class AttemptCounter {
 const attempts = new WeakMap<NerveClient, AttemptCounter>();
 
 /**
- * The app keeps its mirror in memory, so every page load must start from a full STATE: with a
- * persisted cursor the client would resume, report SYNCED before its STATE_SYNC answer fills the
- * mirror (a flash of empty lists), and replay old messages as new toasts. So the cursor is kept
- * for this page only; the outbox (messages not yet accepted) still survives a reload.
+ * Every page load starts from a full STATE: the cursor and the mirror are kept for this page only.
+ * A mirror restored from storage can be older than the stored cursor (the client saves it less
+ * often); the client then reports SYNCED before its STATE_SYNC answer arrives, and the page would
+ * briefly show stale or empty state. A full STATE on load costs one frame and never shows wrong
+ * state. The outbox (messages not yet accepted) still survives a reload.
  */
 function pageStorage(): NerveStorage {
   const durable = webStorage(localStorage);
   const page = new Map<string, string>();
-  const isCursor = (key: string) => key.endsWith(":cursor");
+  const pageOnly = (key: string) => key.endsWith(":cursor") || key.endsWith(":mirror");
   return {
-    getItem: (key) => (isCursor(key) ? page.get(key) ?? null : durable.getItem(key)),
-    setItem: (key, value) => (isCursor(key) ? void page.set(key, value) : durable.setItem(key, value)),
-    removeItem: (key) => (isCursor(key) ? void page.delete(key) : durable.removeItem(key)),
+    getItem: (key) => (pageOnly(key) ? page.get(key) ?? null : durable.getItem(key)),
+    setItem: (key, value) => (pageOnly(key) ? void page.set(key, value) : durable.setItem(key, value)),
+    removeItem: (key) => (pageOnly(key) ? void page.delete(key) : durable.removeItem(key)),
   };
 }
 

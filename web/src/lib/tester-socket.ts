@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { DEFAULTS } from "../../../client/index.js";
-import { ReconnectingSocket, type SocketStatus } from "../../../client/reconnecting-socket.js";
+import { DEFAULTS, ReconnectingSocket, type SocketStatus } from "../../../client/index.js";
 import { BEARER_PREFIX, ServerFrame, SUBPROTOCOL, type Platform, type Topic } from "../../../protocol/index.js";
 import { socketUrl } from "./nerve.js";
 

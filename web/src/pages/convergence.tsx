@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useNerveClient, useNerveEvent, useNerveSelector, useNerveState } from "../../../client/react.js";
 import {
   CONVERGENCE_DEFAULTS, LIMBIC_DEFAULTS, LIMBIC_VARIABLES, POSTURES, type PostureName,
@@ -40,8 +40,18 @@ function LimbicCard() {
   const limbic = useNerveState("limbic") ?? LIMBIC_DEFAULTS;
   const live = useLivePatch("LIMBIC_UPDATE", limbic);
   const [last, setLast] = useState<{ from: string; ts: number; keys: string[] } | null>(null);
+  const [flash, setFlash] = useState<string[]>([]);
   const now = useNow(5000);
-  useNerveEvent("LIMBIC_UPDATE", (e) => setLast({ from: e.from, ts: e.ts, keys: Object.keys(e.data) }));
+  useNerveEvent("LIMBIC_UPDATE", (e) => {
+    setLast({ from: e.from, ts: e.ts, keys: Object.keys(e.data) });
+    setFlash(Object.keys(e.data));
+  });
+  // A value that just arrived from another device is outlined for a moment.
+  useEffect(() => {
+    if (flash.length === 0) return;
+    const t = setTimeout(() => setFlash([]), 1200);
+    return () => clearTimeout(t);
+  }, [flash]);
   return (
     <section className="card" aria-labelledby="limbic-title" data-testid="limbic">
       <div className="card-head">
@@ -50,7 +60,7 @@ function LimbicCard() {
       </div>
       <div className="limbic stale">
         {LIMBIC_VARIABLES.map((k) => (
-          <UnitSlider key={k} name={k} label={k} value={live.value(k)} remote={!!last?.keys.includes(k) && now - last.ts < 1500 && !live.isDraft(k)}
+          <UnitSlider key={k} name={k} label={k} value={live.value(k)} remote={flash.includes(k) && !live.isDraft(k)}
             onChange={(v) => live.set(k, v)} onBegin={() => live.begin(k)} onEnd={() => live.end(k)} />
         ))}
       </div>
