@@ -10,6 +10,9 @@ const workerBindings = {
   EVENT_RETENTION_COUNT: "200",
   // Dream tests step cycles one alarm at a time (runDurableObjectAlarm), so no step runs by itself.
   DREAM_STEP_DELAY_MS: "3600000",
+  // The pool also reads .dev.vars, which `npm start` writes with DEV_SIGN_IN=1: tests run as a
+  // deployment without the dev sign-in, whatever the developer's machine holds.
+  DEV_SIGN_IN: "",
 };
 
 export default defineConfig({
