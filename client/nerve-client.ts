@@ -9,9 +9,9 @@ import { peekToken, randomId } from "./ids.js";
 import { LinkQuality } from "./link-quality.js";
 import { resolveOptions, type NerveClientOptions, type ResolvedOptions } from "./options.js";
 import { Outbox, type OutboxEntry } from "./outbox.js";
-import { Pacer } from "./pacer.js";
 import { PersistQueue } from "./persist-queue.js";
 import { ReconnectingSocket, type SocketStatus } from "./reconnecting-socket.js";
+import { Sender } from "./sender.js";
 import { SyncState } from "./sync-state.js";
 import { UserStorage } from "./user-storage.js";
 import {
@@ -21,8 +21,6 @@ import {
 
 /** How long a seq hole may stay open (own sends in flight fill it) before a STATE_SYNC. */
 const GAP_GRACE_MS = 1000;
-/** Coalesces several reasons to resync into one STATE_SYNC. */
-const SYNC_DEBOUNCE_MS = 100;
 /** How often at most the mirror is written to storage. */
 const MIRROR_SAVE_MS = 1000;
 
@@ -47,7 +45,7 @@ export class NerveClient {
   private readonly stored: UserStorage;
   private readonly link = new LinkQuality();
   private readonly heartbeat: Heartbeat;
-  private readonly pacer: Pacer;
+  private readonly sender: Sender;
   private readonly outbox: Outbox;
   private snap: NerveSnapshot;
   private readonly sync: SyncState;
@@ -55,12 +53,7 @@ export class NerveClient {
   private userKey: string | null = null;
   private hasCursor = false;
   private deviceId: string | null;
-  private syncInFlight = false;
-  private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
-  private drainTimer: ReturnType<typeof setTimeout> | null = null;
-  private ackTimer: ReturnType<typeof setInterval> | null = null;
-  private ackedSeq = 0;
   private mirrorTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly cleanups: (() => void)[] = [];
   private readonly syncWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
@@ -75,7 +68,7 @@ export class NerveClient {
         this.patch({ state: m.state, versions: m.versions, devices: m.devices, seq: this.sync.seqs.cursor });
         if (devices) this.emitter.emit("devices", m.devices);
         if (keys.length > 0 || reset) this.emitter.emit("state", { keys, reset });
-        if (reset) this.syncInFlight = false;
+        if (reset) this.sender.syncAnswered();
       },
       deliver: (event) => {
         this.emitter.emit(event.type, event as never);
@@ -89,7 +82,7 @@ export class NerveClient {
         this.patch({ seq });
         this.checkGap();
       },
-      needFullState: () => this.requestSync(),
+      needFullState: () => this.sender.requestSync(),
     });
     this.emitter = new Emitter((err, type) => this.o.logger.warn(`nerve: a "${String(type)}" listener threw`, err));
     this.persistQueue = new PersistQueue(this.o.storage, (err) => this.o.logger.warn("nerve: storage write failed", err));
@@ -97,7 +90,15 @@ export class NerveClient {
     this.outbox = new Outbox(this.o.maxOutbox, (entries) => {
       if (this.userKey !== null) this.stored.saveOutbox(this.userKey, entries);
     });
-    this.pacer = new Pacer(this.o.messagesPerMinute);
+    this.sender = new Sender({
+      outbox: this.outbox,
+      messagesPerMinute: this.o.messagesPerMinute,
+      ackIntervalMs: this.o.ackIntervalMs,
+      write: (text) => this.sendRaw(text),
+      live: () => this.snap.synced && !this.sync.catchingUp,
+      wantsFullState: () => this.sync.needsFullState,
+      cursor: () => this.sync.seqs.cursor,
+    });
     this.heartbeat = new Heartbeat({
       send: (text) => this.sendRaw(text),
       onRtt: (ms) => {
@@ -187,7 +188,7 @@ export class NerveClient {
       const entry: OutboxEntry = { id, type, data: parsed.data, createdAt: Date.now(), ...(options.baseVersion !== undefined ? { baseVersion: options.baseVersion } : {}) };
       this.outbox.add(entry, { resolve, reject });
       this.patch({});
-      this.drain();
+      this.sender.drain();
     });
   }
 
@@ -211,8 +212,7 @@ export class NerveClient {
   close(): Promise<void> {
     this.socket.close(1000, "client closed");
     this.stopLiveTimers();
-    if (this.syncTimer) clearTimeout(this.syncTimer);
-    this.syncTimer = null;
+    this.sender.dispose();
     this.outbox.rejectWaiters(new NerveClientError("CLOSED", "the client was closed before the server answered"));
     for (const c of this.cleanups.splice(0)) c();
     if (this.mirrorTimer) {
@@ -249,7 +249,7 @@ export class NerveClient {
     this.userKey = userId;
     this.hasCursor = cursor !== null;
     this.sync.startUser(cursor, this.o.persistState ? mirror : null);
-    this.ackedSeq = cursor ?? 0;
+    this.sender.resetAck(cursor ?? 0);
     if (switching) this.outbox.dropAll();
     const restored = this.outbox.restore(outbox);
     if (restored === 0 && this.outbox.size > 0) this.stored.saveOutbox(userId, this.outbox.list());
@@ -271,7 +271,7 @@ export class NerveClient {
   private onClose(info: { code: number; reason: string; willRetry: boolean }): void {
     this.stopLiveTimers();
     this.sync.disconnected();
-    this.syncInFlight = false;
+    this.sender.stop();
     this.outbox.unsendAll();
     this.link.reset();
     this.patch({ synced: false, lastClose: { code: info.code, reason: info.reason } });
@@ -280,9 +280,8 @@ export class NerveClient {
 
   private stopLiveTimers(): void {
     this.heartbeat.stop();
-    for (const t of [this.gapTimer, this.drainTimer]) if (t) clearTimeout(t);
-    if (this.ackTimer) clearInterval(this.ackTimer);
-    this.gapTimer = this.drainTimer = this.ackTimer = null;
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.gapTimer = null;
   }
 
   // ------------------------------------------------------------------ frames in
@@ -344,9 +343,8 @@ export class NerveClient {
     this.emitter.emit("synced", { seq, resumed: this.sync.resumed });
     for (const w of this.syncWaiters) w.resolve();
     this.syncWaiters.clear();
-    if (this.sync.needsFullState) this.requestSync();
-    this.ackTimer = setInterval(() => this.sendAck(), this.o.ackIntervalMs);
-    this.drain();
+    if (this.sync.needsFullState) this.sender.requestSync();
+    this.sender.start();
   }
 
   private onAccepted(frame: { id?: string; seq?: number; duplicate?: boolean; cycleId?: string }): void {
@@ -363,7 +361,7 @@ export class NerveClient {
     if (waiter) waiter.resolve(result);
     else this.emitter.emit("outbox", { id: entry.id, type: entry.type, result });
     this.checkGap();
-    this.drain();
+    this.sender.drain();
   }
 
   /**
@@ -377,26 +375,20 @@ export class NerveClient {
   }
 
   private onError(frame: ErrorFrame): void {
-    if (frame.code === ErrorCode.RATE_LIMITED) this.pacer.pauseFor(frame.retryAfterMs ?? 1000);
-    const entry = frame.id !== undefined ? this.outbox.get(frame.id) : undefined;
-    if (!entry) {
-      this.emitter.emit("error", frame);
-      if (frame.code === ErrorCode.RATE_LIMITED) this.scheduleDrain();
-      return;
-    }
     if (frame.code === ErrorCode.RATE_LIMITED) {
-      // Transient: the server did not apply it and did not remember the id; send it again later.
-      this.outbox.unsend(entry.id);
-      this.scheduleDrain();
+      // Transient: not applied, not remembered; the sender sends it (whichever it was) again later.
+      this.sender.rateLimited(frame.retryAfterMs ?? 1000);
       return;
     }
+    const entry = frame.id !== undefined ? this.outbox.get(frame.id) : undefined;
+    if (!entry) return this.emitter.emit("error", frame);
     const { waiter } = this.outbox.take(entry.id)!;
     const error = new NerveClientError(frame.code, frame.message, frame);
     this.patch({});
     if (waiter) waiter.reject(error);
     else this.emitter.emit("outbox", { id: entry.id, type: entry.type, error });
     this.checkGap();
-    this.drain();
+    this.sender.drain();
   }
 
   // ------------------------------------------------------------------ frames out
@@ -410,49 +402,6 @@ export class NerveClient {
     } catch {
       return false;
     }
-  }
-
-  /** Sends what is waiting, as far as the pacer allows: a wanted STATE_SYNC first, then the outbox in order. */
-  private drain(): void {
-    if (!this.snap.synced || this.sync.catchingUp) return;
-    for (;;) {
-      const wantSync = this.sync.needsFullState && !this.syncInFlight && this.syncTimer === null;
-      const entry = wantSync ? undefined : this.outbox.nextUnsent();
-      if (!wantSync && !entry) return;
-      if (!this.pacer.take()) return this.scheduleDrain();
-      if (wantSync) {
-        if (!this.sendRaw(JSON.stringify({ type: "STATE_SYNC" }))) return;
-        this.syncInFlight = true;
-        continue;
-      }
-      const frame = { type: entry!.type, id: entry!.id, data: entry!.data, ...(entry!.baseVersion !== undefined ? { baseVersion: entry!.baseVersion } : {}) };
-      if (!this.sendRaw(JSON.stringify(frame))) return;
-      this.outbox.markSent(entry!.id);
-    }
-  }
-
-  private scheduleDrain(): void {
-    if (this.drainTimer) return;
-    this.drainTimer = setTimeout(() => {
-      this.drainTimer = null;
-      this.drain();
-    }, Math.max(10, this.pacer.waitMs()));
-  }
-
-  /** Asks for a full STATE soon (coalescing several reasons into one frame). */
-  private requestSync(): void {
-    if (this.syncTimer || this.syncInFlight) return;
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = null;
-      this.drain();
-    }, SYNC_DEBOUNCE_MS);
-  }
-
-  private sendAck(): void {
-    const seq = this.sync.seqs.cursor;
-    if (seq <= this.ackedSeq || !this.snap.synced) return;
-    if (!this.pacer.take()) return;
-    if (this.sendRaw(JSON.stringify({ type: "ACK", data: { seq } }))) this.ackedSeq = seq;
   }
 
   // ------------------------------------------------------------------ seq bookkeeping

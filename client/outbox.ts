@@ -92,11 +92,6 @@ export class Outbox {
     this.inflight.clear();
   }
 
-  /** Send it again later (a transient refusal). */
-  unsend(id: string): void {
-    this.inflight.delete(id);
-  }
-
   get(id: string): OutboxEntry | undefined {
     return this.entries.find((e) => e.id === id);
   }

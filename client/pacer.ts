@@ -36,6 +36,12 @@ export class Pacer {
     return Math.max(pause, refill);
   }
 
+  /** The server's bucket is empty: spend ours too, so what follows goes out at the refill rate. */
+  exhaust(): void {
+    this.tokens = 0;
+    this.updatedAt = this.now();
+  }
+
   pauseFor(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
   }

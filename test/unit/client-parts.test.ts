@@ -132,6 +132,8 @@ describe("pacer", () => {
     expect(p.waitMs()).toBe(3000);
     now = 8000;
     expect(p.take()).toBe(true);
+    p.exhaust();
+    expect([p.take(), p.waitMs()]).toEqual([false, 1000]);
   });
 });
 

@@ -135,6 +135,26 @@ describe("client: sync", () => {
     await client.close();
   });
 
+  it("RATE_LIMITED answers are retried after retryAfterMs until each message is applied once", async () => {
+    const user = uniqueUser();
+    const net = selfWebSocket();
+    // Pacing off on purpose: the server's own limit (100 a minute) must be what stops the burst.
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: net, messagesPerMinute: 10_000 });
+    await client.whenSynced();
+    const errors: string[] = [];
+    client.on("error", (e) => errors.push(e.code));
+    const n = 104;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => client.send("CONVERGENCE_UPDATE", { answers: { [`q${i}`]: "a" } })));
+    expect(new Set(results.map((r) => r.seq)).size).toBe(n);
+    const sent = net.sockets.flatMap((ws) => ws.sent).filter((f) => f.includes("CONVERGENCE_UPDATE"));
+    expect(sent.length).toBeGreaterThan(n); // some went twice: refused, then retried
+    const log = await api("/api/me/events?since=0&limit=500", { token: await userToken(user) });
+    expect(log.json.events.length).toBe(n);
+    expect(Object.keys((client.state.convergence as { answers: object }).answers).length).toBe(n);
+    expect(errors).toEqual([]);
+    await client.close();
+  });
+
   it("the outbox is bounded", async () => {
     const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: selfWebSocket(), autoConnect: false, maxOutbox: 2 });
     const a = client.send("DREAM_START", {});
