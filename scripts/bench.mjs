@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: measures Nerve on plain workerd (the deployable bundle, loopback only).
+//   - the floor: a request that touches no Durable Object
 //   - POST-to-delivery latency: service POST -> the event at 2 connected devices (N sequential)
 //   - POST throughput: one user (2 devices listening) and many users, concurrent
 //   - WebSocket connect + catch-up (nothing missed, and a full-state reset)
@@ -147,6 +148,19 @@ const shoot = (userId, shootId, i, total = 1_000_000) => ({ userId, shootId, sta
 
 // ---------------------------------------------------------------- phases
 
+/** The floor: a route that touches no Durable Object, so the rest can be read against it. */
+async function baseline(base) {
+  const times = [];
+  for (let i = 0; i < N + 20; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/api/sync/status`, { signal: AbortSignal.timeout(WAIT_MS) });
+    await res.json();
+    if (res.status !== 200) throw new Error(`GET /api/sync/status answered ${res.status}`);
+    if (i >= 20) times.push(performance.now() - t0);
+  }
+  return stats(times);
+}
+
 async function latency(base, service) {
   const user = `bench-latency-${Date.now()}`;
   const a = await device(base, user, "phone");
@@ -280,6 +294,7 @@ async function main() {
     const service = await serviceToken();
     console.log(`workerd ${server.version} on ${server.url}; N=${N}, throughput ${THROUGHPUT} POSTs at concurrency ${CONCURRENCY}\n`);
 
+    const floor = await baseline(server.url);
     const lat = await latency(server.url, service);
     const one = await throughputOneUser(server.url, service);
     const many = await throughputManyUsers(server.url, service);
@@ -289,6 +304,7 @@ async function main() {
     const row = (name, s) => [name, s.n, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)];
     console.log(table([
       ["latency", "n", "p50", "p95", "p99", "max"],
+      row("GET /api/sync/status (no Durable Object: the floor)", floor),
       row("service POST -> event at both of 2 devices", lat.delivery),
       row("service POST -> 202 answer", lat.answer),
       row("connect + catch-up, since=latest (resumed)", conn.resume),
