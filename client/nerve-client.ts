@@ -231,14 +231,18 @@ export class NerveClient {
     const peek = peekToken(token);
     if (peek && peek.sub !== this.userKey) await this.loadUser(peek.sub);
     if (!this.deviceId) this.deviceId = await this.stored.deviceId();
-    const url = new URL(this.o.url);
-    if (this.o.tokenTransport === "query") url.searchParams.set("token", token);
-    if (this.hasCursor && peek) url.searchParams.set("since", String(this.sync.seqs.cursor));
-    url.searchParams.set("device", this.deviceId);
-    if (this.o.platform) url.searchParams.set("platform", this.o.platform);
-    if (this.o.name) url.searchParams.set("name", this.o.name);
-    if (this.o.topics) url.searchParams.set("topics", this.o.topics.join(","));
-    return { url: url.toString(), protocols: this.o.tokenTransport === "subprotocol" ? [SUBPROTOCOL, BEARER_PREFIX + token] : undefined };
+    const query: [string, string | undefined][] = [
+      ["token", this.o.tokenTransport === "query" ? token : undefined],
+      ["since", this.hasCursor && peek ? String(this.sync.seqs.cursor) : undefined],
+      ["device", this.deviceId],
+      ["platform", this.o.platform],
+      ["name", this.o.name],
+      ["topics", this.o.topics?.join(",")],
+    ];
+    // Built by hand: React Native's URL has long lacked a working searchParams.
+    const qs = query.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join("&");
+    const url = `${this.o.url}${this.o.url.includes("?") ? "&" : "?"}${qs}`;
+    return { url, protocols: this.o.tokenTransport === "subprotocol" ? [SUBPROTOCOL, BEARER_PREFIX + token] : undefined };
   }
 
   /** Switches the persisted cursor and outbox to this user (first connect, or a token for another user). */
