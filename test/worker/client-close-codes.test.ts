@@ -59,6 +59,17 @@ describe("client: close codes", () => {
     await client.close();
   });
 
+  it("4000 (a query the server refuses) is terminal", async () => {
+    const factory = selfWebSocket({ mapUrl: (u) => `${u}&topics=weather` });
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: factory, ...FAST });
+    const closes = track(client);
+    await expect(client.whenSynced()).rejects.toMatchObject({ code: "CLOSED" });
+    expect(closes).toEqual([{ code: 4000, willRetry: false }]);
+    expect(client.getSnapshot().lastClose?.reason).toMatch(/^topics/);
+    expect(factory.sockets.length).toBe(1);
+    await client.close();
+  });
+
   it("4003 (origin not allowed) is terminal; an allowed origin connects", async () => {
     const bad = selfWebSocket({ headers: { Origin: "https://evil.example" } });
     const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: bad, ...FAST });
