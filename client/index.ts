@@ -35,7 +35,8 @@
  *     -> resolves {id, seq?, duplicate} on ACCEPTED, rejects NerveClientError {code, message, issues?,
  *        current?, currentVersion?} on ERROR. Queued (persisted, bounded) while disconnected.
  *
- * Control: client.whenSynced(), client.connect() (autoConnect: false), client.reconnect(), client.close().
+ * Control: client.whenSynced(), client.connect() (autoConnect: false), client.wake() (app/network back:
+ *   reconnect now or ping now), client.reconnect(), client.close().
  * React: `nerve/client/react` (NerveProvider, useNerveClient, useNerveStatus, useNerveSnapshot,
  *   useNerveState(key), useDevices, useShootProgress(shootId), useDreams, useNerveEvent).
  */

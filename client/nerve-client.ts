@@ -127,10 +127,7 @@ export class NerveClient {
     // the socket survived (a laptop lid closed for an hour leaves a socket that looks open).
     // Gone offline: a socket that looks open is probably dead; a ping finds out within pongTimeoutMs.
     if (this.o.retryOnOnline) {
-      this.cleanups.push(watchWakeUps(() => {
-        if (this.snap.status === "offline" || this.snap.status === "reconnecting") this.socket.restart();
-        else if (this.snap.status === "connected") this.heartbeat.probe();
-      }, () => {
+      this.cleanups.push(watchWakeUps(() => this.wake(), () => {
         if (this.snap.status === "connected") this.heartbeat.probe();
       }));
     }
@@ -206,6 +203,17 @@ export class NerveClient {
   /** Drops the connection (if any) and connects again now, with a fresh retry budget. Also leaves `offline` and `closed`. */
   reconnect(): void {
     this.socket.restart();
+  }
+
+  /**
+   * Tells the client the app or network just came back (what browsers' `online` and page
+   * visibility do by themselves): reconnects now when `offline` or `reconnecting`, and when
+   * "connected" pings at once to find a socket that died while the app slept.
+   * @example AppState.addEventListener("change", (s) => s === "active" && client.wake());
+   */
+  wake(): void {
+    if (this.snap.status === "offline" || this.snap.status === "reconnecting") this.socket.restart();
+    else if (this.snap.status === "connected") this.heartbeat.probe();
   }
 
   /** Closes for good: no more retries. Pending sends reject with `CLOSED`; their messages stay in storage for a later client. */
