@@ -17,6 +17,8 @@ export interface Attachment {
   /** Refused messages in the current abuse window. */
   rejections: number;
   rejectionWindowStart: number;
+  /** Set once the hub has counted this connection gone (sweep, error or close may each report it). */
+  gone?: boolean;
 }
 
 /** Tags for `acceptWebSocket`: one for the device, one per topic (at most 7 of the 10 allowed). */
@@ -48,6 +50,7 @@ export function readAttachment(ws: WebSocket): Attachment | null {
     lastMessageAt: typeof a.lastMessageAt === "number" ? a.lastMessageAt : a.connectedAt,
     rejections: typeof a.rejections === "number" ? a.rejections : 0,
     rejectionWindowStart: typeof a.rejectionWindowStart === "number" ? a.rejectionWindowStart : a.connectedAt,
+    gone: a.gone === true,
   };
 }
 

@@ -305,7 +305,9 @@ export class UserHub extends DurableObject<Env> {
   /** Marks a device offline when its last connection goes, and tells the others. */
   private onGone(ws: WebSocket): void {
     const a = readAttachment(ws);
-    if (!a) return;
+    if (!a || a.gone) return;
+    a.gone = true;
+    this.saveAttachment(ws, a);
     const now = Date.now();
     this.devices.touch(a.deviceId, now);
     const remaining = this.ctx.getWebSockets(deviceTag(a.deviceId)).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);

@@ -24,6 +24,8 @@ describe("heartbeat sweep (alarm job)", () => {
     expect(await fresh.client.next("DEVICE_DISCONNECTED")).toMatchObject({ device: { deviceId: "silent", online: false } });
     fresh.client.send({ type: "PING", data: { t: 1 } });
     expect((await fresh.client.next("PONG")).t).toBe(1);
+    // The sweep and the close handshake both see the socket go; the others hear of it once.
+    expect(fresh.client.frames.filter((f) => f.type === "DEVICE_DISCONNECTED")).toHaveLength(1);
     const due = await runInDurableObject(hubOf(user), (_i, state) => state.storage.sql.exec<{ due: number }>("SELECT due FROM jobs WHERE id = 'sweep'").one().due);
     expect(due).toBeGreaterThan(Date.now() + 25_000);
     fresh.client.close();
