@@ -19,5 +19,9 @@ export interface Env {
   HEARTBEAT_MS?: string;
   DREAM_PROCESSOR_URL?: string;
   DREAM_PROCESSOR_SECRET?: string;
+  DREAM_PROCESSOR_TIMEOUT_MS?: string;
+  DREAM_STEP_DELAY_MS?: string;
+  DREAM_CHUNK_SIZE?: string;
+  ABUSE_REJECTIONS_PER_MINUTE?: string;
   DEV_SIGN_IN?: string;
 }
