@@ -178,23 +178,30 @@ export class UserHub extends DurableObject<Env> {
       ws.close(CloseCode.FRAME_TOO_LARGE, "frame too large");
       return;
     }
+    // Parse first (the frame is already bounded by size) so that every refusal, the rate limit's
+    // included, names the message id it refuses.
+    let json: unknown;
+    let isJson = false;
+    if (typeof message === "string") {
+      try {
+        json = JSON.parse(message);
+        isJson = true;
+      } catch {
+        // answered below, after the rate limit: a flood of garbage spends the bucket too
+      }
+    }
+    const rawId = typeof (json as { id?: unknown } | null)?.id === "string" ? (json as { id: string }).id : undefined;
     const bucket = this.limiter.take("client", this.config.rateLimitPerMinute, now);
     if (!bucket.allowed) {
-      return this.refuse(ws, a, errorFrame(undefined, ErrorCode.RATE_LIMITED, `more than ${this.config.rateLimitPerMinute} messages a minute`, { retryAfterMs: bucket.retryAfterMs }));
+      return this.refuse(ws, a, errorFrame(rawId, ErrorCode.RATE_LIMITED, `more than ${this.config.rateLimitPerMinute} messages a minute`, { retryAfterMs: bucket.retryAfterMs }));
     }
     if (typeof message !== "string") {
       return this.refuse(ws, a, errorFrame(undefined, ErrorCode.BAD_JSON, "binary frames are not supported; send JSON text"));
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(message);
-    } catch {
-      return this.refuse(ws, a, errorFrame(undefined, ErrorCode.BAD_JSON, "frame is not valid JSON"));
-    }
+    if (!isJson) return this.refuse(ws, a, errorFrame(undefined, ErrorCode.BAD_JSON, "frame is not valid JSON"));
     const envelope = ClientEnvelope.safeParse(json);
     if (!envelope.success) {
-      const id = typeof (json as { id?: unknown })?.id === "string" ? (json as { id: string }).id : undefined;
-      return this.refuse(ws, a, errorFrame(id, ErrorCode.INVALID_MESSAGE, "frame is not a valid message", { issues: toWireIssues(envelope.error.issues) }));
+      return this.refuse(ws, a, errorFrame(rawId, ErrorCode.INVALID_MESSAGE, "frame is not a valid message", { issues: toWireIssues(envelope.error.issues) }));
     }
     const { type, id, baseVersion } = envelope.data;
     const schema = CLIENT_MESSAGE_DATA[type as keyof typeof CLIENT_MESSAGE_DATA];

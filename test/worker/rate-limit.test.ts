@@ -26,9 +26,9 @@ describe("rate limits", () => {
     a.client.send({ type: "LIMBIC_UPDATE", id: "3", data: { trust: 0.3 } });
     expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "1", seq: 1 });
     expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "2", seq: 2 });
-    // The refusal carries no id: it is decided before the frame is read, so a flood costs nothing to refuse.
+    // The refusal names the message it refuses, so a client can retry exactly that one.
     const refused = await a.client.next();
-    expect(refused).toEqual({ type: "ERROR", code: "RATE_LIMITED", message: "more than 100 messages a minute", retryAfterMs: expect.any(Number) });
+    expect(refused).toEqual({ type: "ERROR", id: "3", code: "RATE_LIMITED", message: "more than 100 messages a minute", retryAfterMs: expect.any(Number) });
     // One token comes back every 600 ms.
     expect(refused.retryAfterMs).toBeGreaterThan(0);
     expect(refused.retryAfterMs).toBeLessThanOrEqual(600);
