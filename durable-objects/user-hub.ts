@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CLIENT_MESSAGE_DATA, ClientEnvelope, CloseCode, DATA_OPTIONAL, EVENT_TOPIC, ErrorCode, MAX_EVENTS_PAGE,
-  STATE_UPDATE_TYPES, toWireIssues,
+  STATE_UPDATE_TYPES, reduceState, stateKeyOf, toWireIssues,
   type ClientMessage, type DeviceInfo, type EventType, type NerveEvent, type Topic, type WireIssue,
 } from "../protocol/index.js";
 import { readConfig, type Config } from "../src/config.js";
@@ -17,7 +17,6 @@ import {
   type PublishRequest, type PublishResult, type Snapshot,
 } from "./hub-api.js";
 import { RateLimiter } from "./rate-limiter.js";
-import { reduceState, stateKeyOf } from "./reducers.js";
 import { migrate } from "./schema.js";
 import { Scheduler, type JobHandler } from "./scheduler.js";
 import { StateStore } from "./state-store.js";

@@ -12,6 +12,7 @@ export * from "./http.js";
 export * from "./issues.js";
 export * from "./tokens.js";
 export * from "./dreams.js";
+export * from "./state-reducers.js";
 
 /** The protocol version: the contract's major version. */
 export const PROTOCOL_VERSION = 1;

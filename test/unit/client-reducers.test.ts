@@ -1,10 +1,10 @@
 /**
- * The client rebuilds state from events with its own copy of the reducers (it imports only
- * protocol/). These tests hold the copy to the server's: same inputs, same outputs.
+ * The client rebuilds state from events with the server's reducers (protocol/), after validating
+ * the data. These tests hold the client's validating path to the server's: same inputs, same outputs.
  */
 import { describe, expect, it } from "vitest";
 import { reduce, stateKeyOf, UNKNOWN } from "../../client/reducers.js";
-import { reduceState, stateKeyOf as serverKeyOf } from "../../durable-objects/reducers.js";
+import { reduceState, stateKeyOf as serverKeyOf } from "../../protocol/index.js";
 import { EMPTY_DREAMS, reduceDreams as serverDreams } from "../../durable-objects/dream/dreams-state.js";
 import type { EventType } from "../../protocol/index.js";
 
