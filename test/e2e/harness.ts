@@ -15,6 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SignJWT } from "jose";
 import { ServerFrame } from "../../protocol/index.js";
+import { FrameClient, type Frame } from "../frame-client.js";
 import { TEST_JWT_SECRET } from "../test-secret.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -194,7 +195,7 @@ export async function startNerve(options: StartOptions = {}): Promise<Nerve> {
   return nerve;
 }
 
-export type Frame = Record<string, unknown> & { type: string };
+export type { Frame };
 
 /**
  * Parses a server frame against the protocol's schema. A frame that is not valid JSON or not a
@@ -212,82 +213,10 @@ export function parseFrame(text: string): Frame {
   return json as Frame; // the raw object, so asserts also catch fields the schema does not know
 }
 
-/** A Node WebSocket client that queues frames and waits for them with timeouts (never fixed sleeps). */
-export class WsClient {
-  readonly frames: Frame[] = [];
-  private cursor = 0;
-  private waiters: (() => void)[] = [];
-  closed: { code: number; reason: string } | null = null;
-
-  constructor(readonly ws: WebSocket) {
-    ws.addEventListener("message", (e) => {
-      const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
-      this.frames.push(text === "pong" ? { type: "pong" } : parseFrame(text));
-      this.wake();
-    });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.wake();
-    });
-  }
-
-  private wake() {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-
-  private async until<T>(check: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = check();
-      if (v !== undefined) return v;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last frames: ${JSON.stringify(this.frames.slice(-8))}; closed: ${JSON.stringify(this.closed)}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-  }
-
-  /** The next unread frame (of `type`, skipping others, when given). */
-  next(type?: string, timeoutMs = 10_000): Promise<Frame> {
-    return this.until(() => {
-      while (this.cursor < this.frames.length) {
-        const f = this.frames[this.cursor++]!;
-        if (!type || f.type === type) return f;
-      }
-      return undefined;
-    }, type ?? "a frame", timeoutMs);
-  }
-
-  /** Reads unread frames up to and including SYNCED. */
-  async catchUp(timeoutMs = 10_000): Promise<Frame[]> {
-    const out: Frame[] = [];
-    for (;;) {
-      const f = await this.next(undefined, timeoutMs);
-      out.push(f);
-      if (f.type === "SYNCED") return out;
-    }
-  }
-
-  /** Unread frames now, without waiting. */
-  drain(): Frame[] {
-    const out = this.frames.slice(this.cursor);
-    this.cursor = this.frames.length;
-    return out;
-  }
-
-  waitClosed(timeoutMs = 10_000) {
-    return this.until(() => this.closed ?? undefined, "close", timeoutMs);
-  }
-
-  send(frame: unknown) {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+/** A Node WebSocket client whose frames are validated against the protocol's ServerFrame. */
+export class WsClient extends FrameClient {
+  constructor(ws: WebSocket) {
+    super(ws, { parse: parseFrame, timeoutMs: 10_000 });
   }
 
   /** Closes and waits for the close handshake to finish. */

@@ -1,6 +1,7 @@
 import { SignJWT } from "jose";
 import { env, SELF } from "cloudflare:test";
 import type { EventType } from "../../protocol/index.js";
+import { FrameClient, type Frame } from "../frame-client.js";
 import { TEST_JWT_SECRET } from "../test-secret.js";
 
 const key = new TextEncoder().encode(TEST_JWT_SECRET);
@@ -22,84 +23,12 @@ export async function serviceToken(scope = "sync:publish sync:read", name = "tes
   return new SignJWT({ scope }).setProtectedHeader({ alg: "HS256" }).setSubject(name).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 600).sign(key);
 }
 
-export type Frame = Record<string, unknown> & { type: string };
+export type { Frame };
 
-/** A test WebSocket client that queues frames and waits for them with a timeout (never a fixed sleep). */
-export class TestClient {
-  readonly frames: Frame[] = [];
-  private cursor = 0;
-  private waiters: (() => void)[] = [];
-  closed: { code: number; reason: string } | null = null;
-
-  constructor(readonly ws: WebSocket, readonly response: Response) {
-    ws.addEventListener("message", (e) => {
-      const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
-      this.frames.push(text === "pong" ? { type: "pong" } : (JSON.parse(text) as Frame));
-      this.wake();
-    });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.wake();
-    });
-  }
-
-  private wake() {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-
-  private async until<T>(check: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = check();
-      if (v !== undefined) return v;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; frames: ${JSON.stringify(this.frames.slice(-8))}; closed: ${JSON.stringify(this.closed)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** The next unread frame (optionally of a type, skipping others). */
-  next(type?: string, timeoutMs = 5000): Promise<Frame> {
-    return this.until(() => {
-      while (this.cursor < this.frames.length) {
-        const f = this.frames[this.cursor++]!;
-        if (!type || f.type === type) return f;
-      }
-      return undefined;
-    }, type ?? "a frame", timeoutMs);
-  }
-
-  /** Reads unread frames until SYNCED; returns them all, SYNCED last. */
-  async catchUp(timeoutMs = 5000): Promise<Frame[]> {
-    const out: Frame[] = [];
-    for (;;) {
-      const f = await this.next(undefined, timeoutMs);
-      out.push(f);
-      if (f.type === "SYNCED") return out;
-    }
-  }
-
-  /** Unread frames now, without waiting. */
-  drain(): Frame[] {
-    const out = this.frames.slice(this.cursor);
-    this.cursor = this.frames.length;
-    return out;
-  }
-
-  waitClosed(timeoutMs = 5000) {
-    return this.until(() => this.closed ?? undefined, "close", timeoutMs);
-  }
-
-  send(frame: unknown) {
-    this.ws.send(typeof frame === "string" || frame instanceof ArrayBuffer ? frame : JSON.stringify(frame));
+/** The frame client over a socket opened through the Worker; `response` is the upgrade's answer. */
+export class TestClient extends FrameClient {
+  constructor(ws: WebSocket, readonly response: Response) {
+    super(ws);
   }
 
   close() {
