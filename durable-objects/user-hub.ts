@@ -514,7 +514,9 @@ export class UserHub extends DurableObject<Env> {
       }
     }
     if (oldest === Infinity) return null;
-    return Math.max(oldest + limit, now + this.config.heartbeatMs);
+    // At most one wake per twice the heartbeat: a dead socket goes within 2-4 heartbeats, and a
+    // hibernated hub with healthy, pinging devices wakes once a minute (at the default), not twice.
+    return Math.max(oldest + limit, now + limit);
   }
 }
 

@@ -27,7 +27,7 @@ describe("heartbeat sweep (alarm job)", () => {
     // The sweep and the close handshake both see the socket go; the others hear of it once.
     expect(fresh.client.frames.filter((f) => f.type === "DEVICE_DISCONNECTED")).toHaveLength(1);
     const due = await runInDurableObject(hubOf(user), (_i, state) => state.storage.sql.exec<{ due: number }>("SELECT due FROM jobs WHERE id = 'sweep'").one().due);
-    expect(due).toBeGreaterThan(Date.now() + 25_000);
+    expect(due).toBeGreaterThan(Date.now() + 55_000);
     fresh.client.close();
   });
 
