@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import {
-  CLIENT_MESSAGE_DATA, ClientEnvelope, CloseCode, DATA_OPTIONAL, EVENT_TOPIC, ErrorCode, MAX_EVENTS_PAGE,
-  STATE_UPDATE_TYPES, reduceState, stateKeyOf, toWireIssues,
-  type ClientMessage, type DeviceInfo, type EventType, type NerveEvent, type Topic, type WireIssue,
+  CloseCode, EVENT_TOPIC, ErrorCode, MAX_EVENTS_PAGE, reduceState, stateKeyOf,
+  type ClientMessage, type DeviceInfo, type EventType, type NerveEvent,
 } from "../protocol/index.js";
 import { readConfig, type Config } from "../src/config.js";
 import type { Env } from "../src/env.js";
+import { errorFrame, overLimit, peek, toClientMessage } from "./client-frame.js";
 import { deviceTag, readAttachment, tagsFor, topicTag, wants, type Attachment } from "./connection.js";
 import { Dedup, DEDUP_TTL_MS } from "./dedup.js";
 import { readDreamConfig } from "./dream/config.js";
@@ -33,16 +33,6 @@ interface Commit {
 }
 
 type CommitOutcome = { ok: true; events: NerveEvent[]; delivered: number[] } | { ok: false; error: HubError["error"] };
-
-function errorFrame(id: string | undefined, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-  return { type: "ERROR" as const, ...(id !== undefined ? { id } : {}), code, message, ...extra };
-}
-
-function byteLength(message: string | ArrayBuffer): number {
-  if (typeof message !== "string") return message.byteLength;
-  // Every UTF-16 unit is at most 3 UTF-8 bytes: only measure when it could matter.
-  return message.length * 3 < 65536 ? message.length : new TextEncoder().encode(message).byteLength;
-}
 
 /**
  * One user's sync hub: their devices' hibernatable WebSockets, the durable event log, the state,
@@ -172,48 +162,22 @@ export class UserHub extends DurableObject<Env> {
   private async onMessage(ws: WebSocket, a: Attachment, message: string | ArrayBuffer): Promise<void> {
     const now = Date.now();
     a.lastMessageAt = now;
-    if (byteLength(message) > this.config.maxFrameBytes) {
+    if (overLimit(message, this.config.maxFrameBytes)) {
       this.trySend(ws, errorFrame(undefined, ErrorCode.TOO_LARGE, `frame larger than ${this.config.maxFrameBytes} bytes`));
       ws.close(CloseCode.FRAME_TOO_LARGE, "frame too large");
       return;
     }
-    // Parse first (the frame is already bounded by size) so that every refusal, the rate limit's
-    // included, names the message id it refuses.
-    let json: unknown;
-    let isJson = false;
-    if (typeof message === "string") {
-      try {
-        json = JSON.parse(message);
-        isJson = true;
-      } catch {
-        // answered below, after the rate limit: a flood of garbage spends the bucket too
-      }
-    }
-    const rawId = typeof (json as { id?: unknown } | null)?.id === "string" ? (json as { id: string }).id : undefined;
+    // Read first (the frame is bounded by size) so that every refusal, the rate limit's included,
+    // names the message id it refuses; a flood of garbage spends the bucket like any message.
+    const frame = peek(message);
     const bucket = this.limiter.take("client", this.config.rateLimitPerMinute, now);
     if (!bucket.allowed) {
-      return this.refuse(ws, a, errorFrame(rawId, ErrorCode.RATE_LIMITED, `more than ${this.config.rateLimitPerMinute} messages a minute`, { retryAfterMs: bucket.retryAfterMs }));
+      return this.refuse(ws, a, errorFrame(frame.id, ErrorCode.RATE_LIMITED, `more than ${this.config.rateLimitPerMinute} messages a minute`, { retryAfterMs: bucket.retryAfterMs }));
     }
-    if (typeof message !== "string") {
-      return this.refuse(ws, a, errorFrame(undefined, ErrorCode.BAD_JSON, "binary frames are not supported; send JSON text"));
-    }
-    if (!isJson) return this.refuse(ws, a, errorFrame(undefined, ErrorCode.BAD_JSON, "frame is not valid JSON"));
-    const envelope = ClientEnvelope.safeParse(json);
-    if (!envelope.success) {
-      return this.refuse(ws, a, errorFrame(rawId, ErrorCode.INVALID_MESSAGE, "frame is not a valid message", { issues: toWireIssues(envelope.error.issues) }));
-    }
-    const { type, id, baseVersion } = envelope.data;
-    const schema = CLIENT_MESSAGE_DATA[type as keyof typeof CLIENT_MESSAGE_DATA];
-    if (!schema || !Object.hasOwn(CLIENT_MESSAGE_DATA, type)) {
-      return this.refuse(ws, a, errorFrame(id, ErrorCode.UNKNOWN_TYPE, `unknown message type "${type}"`));
-    }
-    if (baseVersion !== undefined && !STATE_UPDATE_TYPES.has(type)) {
-      return this.refuse(ws, a, errorFrame(id, ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`, { issues: [{ path: "baseVersion", message: "only state updates take baseVersion" }] }));
-    }
-    const parsed = schema.safeParse(envelope.data.data === undefined && DATA_OPTIONAL.has(type) ? {} : envelope.data.data);
-    if (!parsed.success) {
-      return this.refuse(ws, a, errorFrame(id, ErrorCode.INVALID_MESSAGE, `invalid ${type} data`, { issues: toWireIssues(parsed.error.issues, ["data"]) }));
-    }
+    const valid = toClientMessage(frame, typeof message !== "string");
+    if (!valid.ok) return this.refuse(ws, a, valid.error);
+    const msg = valid.msg;
+    const id = msg.id;
     if (id !== undefined) {
       const answer = this.dedup.clientAnswer(a.deviceId, id);
       if (answer !== undefined) {
@@ -222,7 +186,6 @@ export class UserHub extends DurableObject<Env> {
         return;
       }
     }
-    const msg = { type, id, baseVersion, data: parsed.data } as ClientMessage;
     const answer = await this.dispatch(ws, a, msg, now);
     if (answer) {
       const text = JSON.stringify(answer);
@@ -526,5 +489,3 @@ class ConflictSignal extends Error {
     super(error.message);
   }
 }
-
-export type { WireIssue, Topic };
