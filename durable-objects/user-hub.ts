@@ -1,12 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CloseCode, EVENT_TOPIC, ErrorCode, MAX_EVENTS_PAGE, reduceState, stateKeyOf,
-  type ClientMessage, type DeviceInfo, type EventType, type NerveEvent,
+  type ClientMessage, type EventType, type NerveEvent,
 } from "../protocol/index.js";
 import { readConfig, type Config } from "../src/config.js";
 import type { Env } from "../src/env.js";
 import { errorFrame, overLimit, peek, toClientMessage } from "./client-frame.js";
-import { deviceTag, readAttachment, tagsFor, topicTag, wants, type Attachment } from "./connection.js";
+import { deviceTag, readAttachment, tagsFor, wants, type Attachment } from "./connection.js";
 import { Dedup, DEDUP_TTL_MS } from "./dedup.js";
 import { readDreamConfig } from "./dream/config.js";
 import { DreamCycles, type DreamRequest, type DreamResultRequest } from "./dream/cycles.js";
@@ -19,6 +19,7 @@ import {
 import { RateLimiter } from "./rate-limiter.js";
 import { migrate } from "./schema.js";
 import { Scheduler, type JobHandler } from "./scheduler.js";
+import { Sockets } from "./sockets.js";
 import { StateStore } from "./state-store.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -47,6 +48,7 @@ export class UserHub extends DurableObject<Env> {
   private readonly dedup: Dedup;
   private readonly limiter: RateLimiter;
   private readonly scheduler: Scheduler;
+  private readonly sockets: Sockets;
   /** Jobs by kind; dream cycles register theirs here too. */
   protected readonly jobs: Record<string, JobHandler>;
   private readonly dreams: DreamCycles;
@@ -63,6 +65,7 @@ export class UserHub extends DurableObject<Env> {
     this.dedup = new Dedup(this.sql);
     this.limiter = new RateLimiter(this.sql);
     this.scheduler = new Scheduler(this.sql, ctx.storage);
+    this.sockets = new Sockets(ctx, this.devices);
     this.pruneAt = this.scheduler.get("prune")?.due ?? null;
     this.dreams = new DreamCycles({
       sql: this.sql,
@@ -77,7 +80,7 @@ export class UserHub extends DurableObject<Env> {
     });
     this.jobs = {
       prune: (_job, now) => this.runPrune(now),
-      sweep: (_job, now) => this.runSweep(now),
+      sweep: (_job, now) => this.sockets.sweep(now, this.config.heartbeatMs),
       dream: (job, now) => this.dreams.runJob(job, now),
     };
     // Answered by the runtime without waking the object; the timestamp feeds the sweep.
@@ -120,7 +123,7 @@ export class UserHub extends DurableObject<Env> {
     this.devices.seen(deviceId, params.platform, params.name, now);
 
     this.sendCatchUp(server, attachment, params.since, now);
-    if (firstOfDevice) this.announce("DEVICE_CONNECTED", deviceId, now);
+    if (firstOfDevice) this.sockets.announce("DEVICE_CONNECTED", deviceId, now);
     await this.scheduler.schedule("sweep", now + 2 * this.config.heartbeatMs, { onlyIfEarlier: true });
     return new Response(null, { status: 101, webSocket: client, headers });
   }
@@ -129,19 +132,23 @@ export class UserHub extends DurableObject<Env> {
   private sendCatchUp(ws: WebSocket, a: Attachment, since: number | undefined, now: number): void {
     const resumed = since !== undefined && this.log.canResumeFrom(since);
     const seq = this.log.lastSeq;
-    const topics = a.topics ? new Set(a.topics) : undefined;
     ws.send(JSON.stringify({ type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.config.heartbeatMs, resumed }));
-    const { state, versions } = this.store.changedSince(resumed ? since : 0, topics);
-    ws.send(JSON.stringify({
-      type: "STATE", seq, state, versions, reset: !resumed,
-      ...(wants(a, "presence") ? { devices: this.deviceList(now) } : {}),
-    }));
+    ws.send(this.stateFrame(a, resumed ? since : 0, !resumed, now));
     if (resumed) {
       for (const event of this.log.messagesAfter(since)) {
         if (wants(a, EVENT_TOPIC[event.type])) ws.send(JSON.stringify(event));
       }
     }
     ws.send(JSON.stringify({ type: "SYNCED", seq }));
+  }
+
+  /** A STATE frame with the keys changed after `since` that the connection's topics cover (and the devices, with presence). */
+  private stateFrame(a: Attachment, since: number, reset: boolean, now: number): string {
+    const { state, versions } = this.store.changedSince(since, a.topics ? new Set(a.topics) : undefined);
+    return JSON.stringify({
+      type: "STATE", seq: this.log.lastSeq, state, versions, reset,
+      ...(wants(a, "presence") ? { devices: this.sockets.deviceList(now) } : {}),
+    });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -155,7 +162,7 @@ export class UserHub extends DurableObject<Env> {
       await this.onMessage(ws, a, message);
     } catch (err) {
       console.error("UserHub.webSocketMessage failed:", err);
-      this.trySend(ws, errorFrame(undefined, ErrorCode.INTERNAL, "the server failed to handle this message; it was not applied"));
+      this.sockets.send(ws, errorFrame(undefined, ErrorCode.INTERNAL, "the server failed to handle this message; it was not applied"));
     }
   }
 
@@ -163,7 +170,7 @@ export class UserHub extends DurableObject<Env> {
     const now = Date.now();
     a.lastMessageAt = now;
     if (overLimit(message, this.config.maxFrameBytes)) {
-      this.trySend(ws, errorFrame(undefined, ErrorCode.TOO_LARGE, `frame larger than ${this.config.maxFrameBytes} bytes`));
+      this.sockets.send(ws, errorFrame(undefined, ErrorCode.TOO_LARGE, `frame larger than ${this.config.maxFrameBytes} bytes`));
       ws.close(CloseCode.FRAME_TOO_LARGE, "frame too large");
       return;
     }
@@ -182,7 +189,7 @@ export class UserHub extends DurableObject<Env> {
       const answer = this.dedup.clientAnswer(a.deviceId, id);
       if (answer !== undefined) {
         ws.send(answer);
-        this.saveAttachment(ws, a);
+        this.sockets.save(ws, a);
         return;
       }
     }
@@ -197,7 +204,7 @@ export class UserHub extends DurableObject<Env> {
       }
       if (answer.type === "ERROR" && answer.code !== ErrorCode.CONFLICT) return this.refuse(ws, a, null);
     }
-    this.saveAttachment(ws, a);
+    this.sockets.save(ws, a);
   }
 
   /** Handles one valid client message; returns the answer to send, if any. */
@@ -210,8 +217,7 @@ export class UserHub extends DurableObject<Env> {
         this.devices.ack(a.deviceId, Math.min(msg.data.seq, this.log.lastSeq));
         return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
       case "STATE_SYNC": {
-        const { state, versions } = this.store.changedSince(0, a.topics ? new Set(a.topics) : undefined);
-        ws.send(JSON.stringify({ type: "STATE", seq: this.log.lastSeq, state, versions, reset: true, ...(wants(a, "presence") ? { devices: this.deviceList(now) } : {}) }));
+        ws.send(this.stateFrame(a, 0, true, now));
         return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
       }
       case "UPDATE_PROGRESS":
@@ -244,21 +250,21 @@ export class UserHub extends DurableObject<Env> {
    * `frame` (when given) is sent first.
    */
   private refuse(ws: WebSocket, a: Attachment, frame: object | null): void {
-    if (frame) this.trySend(ws, frame);
+    if (frame) this.sockets.send(ws, frame);
     const now = Date.now();
     if (now - a.rejectionWindowStart > ABUSE_WINDOW_MS) {
       a.rejectionWindowStart = now;
       a.rejections = 0;
     }
     a.rejections += 1;
-    this.saveAttachment(ws, a);
+    this.sockets.save(ws, a);
     if (a.rejections > this.config.abuseRejectionsPerMinute) {
       ws.close(CloseCode.RATE_ABUSE, "too many refused messages");
     }
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.onGone(ws);
+    this.sockets.gone(ws);
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
@@ -268,19 +274,7 @@ export class UserHub extends DurableObject<Env> {
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     console.error("UserHub.webSocketError:", error);
-    this.onGone(ws);
-  }
-
-  /** Marks a device offline when its last connection goes, and tells the others. */
-  private onGone(ws: WebSocket): void {
-    const a = readAttachment(ws);
-    if (!a || a.gone) return;
-    a.gone = true;
-    this.saveAttachment(ws, a);
-    const now = Date.now();
-    this.devices.touch(a.deviceId, now);
-    const remaining = this.ctx.getWebSockets(deviceTag(a.deviceId)).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
-    if (remaining.length === 0) this.announce("DEVICE_DISCONNECTED", a.deviceId, now, ws);
+    this.sockets.gone(ws);
   }
 
   // ---------------------------------------------------------------- events
@@ -316,55 +310,12 @@ export class UserHub extends DurableObject<Env> {
       if (err instanceof ConflictSignal) return { ok: false, error: err.error };
       throw err;
     }
-    if (outcome.ok) outcome.delivered = outcome.events.map((event) => this.broadcast(event, exclude));
+    if (outcome.ok) outcome.delivered = outcome.events.map((event) => this.sockets.broadcast(event, exclude));
     // Prune in batches (a tenth of the retention beyond it), not one alarm per event past the limit.
     const slack = Math.max(1, Math.floor(this.config.eventRetentionCount / 10));
     if (this.log.lastSeq - this.log.prunedThroughSeq > this.config.eventRetentionCount + slack) await this.ensurePrune(now);
     else if (this.pruneAt === null) await this.ensurePrune(now + this.config.eventRetentionDays * DAY_MS);
     return outcome;
-  }
-
-  /** Sends an event to every connection that wants its topic; returns how many got it. */
-  protected broadcast(event: NerveEvent, exclude?: WebSocket): number {
-    const text = JSON.stringify(event);
-    let delivered = 0;
-    for (const ws of this.ctx.getWebSockets(topicTag(EVENT_TOPIC[event.type]))) {
-      if (ws !== exclude && this.trySend(ws, text)) delivered++;
-    }
-    return delivered;
-  }
-
-  /** DEVICE_CONNECTED / DEVICE_DISCONNECTED to the user's other devices. */
-  private announce(type: "DEVICE_CONNECTED" | "DEVICE_DISCONNECTED", deviceId: string, now: number, closing?: WebSocket): void {
-    const count = this.ctx.getWebSockets(deviceTag(deviceId)).filter((s) => s !== closing && s.readyState === WebSocket.OPEN).length;
-    const device = this.devices.get(deviceId, count, now);
-    if (!device) return;
-    const text = JSON.stringify({ type, device });
-    for (const ws of this.ctx.getWebSockets(topicTag("presence"))) {
-      if (ws === closing || readAttachment(ws)?.deviceId === deviceId) continue;
-      this.trySend(ws, text);
-    }
-  }
-
-  private deviceList(now: number): DeviceInfo[] {
-    return this.devices.list((id) => this.ctx.getWebSockets(deviceTag(id)).filter((s) => s.readyState === WebSocket.OPEN).length, now);
-  }
-
-  private trySend(ws: WebSocket, frame: object | string): boolean {
-    try {
-      ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  private saveAttachment(ws: WebSocket, a: Attachment): void {
-    try {
-      ws.serializeAttachment(a);
-    } catch (err) {
-      console.error("UserHub: could not save attachment:", err);
-    }
   }
 
   // ---------------------------------------------------------------- service API (RPC from the Worker)
@@ -415,7 +366,7 @@ export class UserHub extends DurableObject<Env> {
   /** The user's whole state and device list. */
   async snapshot(userId: string): Promise<Snapshot> {
     const { state, versions } = this.store.changedSince(0);
-    return { userId, seq: this.log.lastSeq, state, versions, devices: this.deviceList(Date.now()) };
+    return { userId, seq: this.log.lastSeq, state, versions, devices: this.sockets.deviceList(Date.now()) };
   }
 
   /** A page of the log after `since`, for clients without a socket. `reset` when the log no longer holds all of it. */
@@ -455,31 +406,6 @@ export class UserHub extends DurableObject<Env> {
     ].filter((x): x is number => x !== null);
     this.pruneAt = next.length ? Math.max(now + 1000, Math.min(...next)) : null;
     return this.pruneAt;
-  }
-
-  /** Closes connections that sent no `ping` (nor any frame) for twice the heartbeat. */
-  private runSweep(now: number): number | null {
-    const limit = 2 * this.config.heartbeatMs;
-    let oldest = Infinity;
-    for (const ws of this.ctx.getWebSockets()) {
-      const a = readAttachment(ws);
-      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      const last = Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
-      if (now - last > limit) {
-        try {
-          ws.close(CloseCode.HEARTBEAT_TIMEOUT, "no ping for twice the heartbeat");
-        } catch {
-          // already closing
-        }
-        this.onGone(ws);
-      } else {
-        oldest = Math.min(oldest, last);
-      }
-    }
-    if (oldest === Infinity) return null;
-    // At most one wake per twice the heartbeat: a dead socket goes within 2-4 heartbeats, and a
-    // hibernated hub with healthy, pinging devices wakes once a minute (at the default), not twice.
-    return Math.max(oldest + limit, now + limit);
   }
 }
 

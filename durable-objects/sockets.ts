@@ -1,0 +1,101 @@
+import { CloseCode, EVENT_TOPIC, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
+import { deviceTag, readAttachment, topicTag, type Attachment } from "./connection.js";
+import type { DeviceRegistry } from "./devices.js";
+
+/**
+ * The hub's open WebSockets, as the runtime holds them across hibernation: fan-out by topic tag,
+ * presence, and the heartbeat sweep. Everything per connection lives in its attachment.
+ */
+export class Sockets {
+  constructor(private readonly ctx: DurableObjectState, private readonly devices: DeviceRegistry) {}
+
+  /** Open connections of a device, not counting `except` (a socket on its way out). */
+  openCount(deviceId: string, except?: WebSocket): number {
+    return this.ctx.getWebSockets(deviceTag(deviceId)).filter((s) => s !== except && s.readyState === WebSocket.OPEN).length;
+  }
+
+  send(ws: WebSocket, frame: object | string): boolean {
+    try {
+      ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  save(ws: WebSocket, a: Attachment): void {
+    try {
+      ws.serializeAttachment(a);
+    } catch (err) {
+      console.error("UserHub: could not save attachment:", err);
+    }
+  }
+
+  /** Sends an event to every connection that wants its topic, except `exclude`; returns how many got it. */
+  broadcast(event: NerveEvent, exclude?: WebSocket): number {
+    const text = JSON.stringify(event);
+    let delivered = 0;
+    for (const ws of this.ctx.getWebSockets(topicTag(EVENT_TOPIC[event.type]))) {
+      if (ws !== exclude && this.send(ws, text)) delivered++;
+    }
+    return delivered;
+  }
+
+  /** DEVICE_CONNECTED / DEVICE_DISCONNECTED to the user's other devices. */
+  announce(type: "DEVICE_CONNECTED" | "DEVICE_DISCONNECTED", deviceId: string, now: number, closing?: WebSocket): void {
+    const device = this.devices.get(deviceId, this.openCount(deviceId, closing), now);
+    if (!device) return;
+    const text = JSON.stringify({ type, device });
+    for (const ws of this.ctx.getWebSockets(topicTag("presence"))) {
+      if (ws === closing || readAttachment(ws)?.deviceId === deviceId) continue;
+      this.send(ws, text);
+    }
+  }
+
+  deviceList(now: number): DeviceInfo[] {
+    return this.devices.list((id) => this.openCount(id), now);
+  }
+
+  /**
+   * Marks a connection gone, once (the sweep, an error and the close handshake may each report it),
+   * and the device offline when it was its last connection, telling the others.
+   */
+  gone(ws: WebSocket): void {
+    const a = readAttachment(ws);
+    if (!a || a.gone) return;
+    a.gone = true;
+    this.save(ws, a);
+    const now = Date.now();
+    this.devices.touch(a.deviceId, now);
+    if (this.openCount(a.deviceId, ws) === 0) this.announce("DEVICE_DISCONNECTED", a.deviceId, now, ws);
+  }
+
+  /**
+   * Closes with 4010 the connections that sent no `ping` (answered by the runtime, which keeps its
+   * timestamp) nor any frame for twice the heartbeat. Returns when to look again, or null when no
+   * connection is left.
+   */
+  sweep(now: number, heartbeatMs: number): number | null {
+    const limit = 2 * heartbeatMs;
+    let oldest = Infinity;
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = readAttachment(ws);
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      const last = Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
+      if (now - last > limit) {
+        try {
+          ws.close(CloseCode.HEARTBEAT_TIMEOUT, "no ping for twice the heartbeat");
+        } catch {
+          // already closing
+        }
+        this.gone(ws);
+      } else {
+        oldest = Math.min(oldest, last);
+      }
+    }
+    if (oldest === Infinity) return null;
+    // At most one wake per twice the heartbeat: a dead socket goes within 2-4 heartbeats, and a
+    // hibernated hub with healthy, pinging devices wakes once a minute (at the default), not twice.
+    return Math.max(oldest + limit, now + limit);
+  }
+}
