@@ -7,7 +7,7 @@ import { readConfig, type Config } from "../src/config.js";
 import type { Env } from "../src/env.js";
 import { errorFrame, overLimit, peek, toClientMessage } from "./client-frame.js";
 import { deviceTag, readAttachment, tagsFor, wants, type Attachment } from "./connection.js";
-import { Dedup, DEDUP_TTL_MS } from "./dedup.js";
+import { Dedup } from "./dedup.js";
 import { readDreamConfig } from "./dream/config.js";
 import { DreamCycles, type DreamRequest, type DreamResultRequest } from "./dream/cycles.js";
 import { DeviceRegistry } from "./devices.js";
@@ -17,12 +17,12 @@ import {
   type PublishRequest, type PublishResult, type Snapshot,
 } from "./hub-api.js";
 import { RateLimiter } from "./rate-limiter.js";
+import { Retention } from "./retention.js";
 import { migrate } from "./schema.js";
 import { Scheduler, type JobHandler } from "./scheduler.js";
 import { Sockets } from "./sockets.js";
 import { StateStore } from "./state-store.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const ABUSE_WINDOW_MS = 60_000;
 
 /** An event to append: the reducer's inputs plus an optional compare-and-set version. */
@@ -52,7 +52,7 @@ export class UserHub extends DurableObject<Env> {
   /** Jobs by kind; dream cycles register theirs here too. */
   protected readonly jobs: Record<string, JobHandler>;
   private readonly dreams: DreamCycles;
-  private pruneAt: number | null;
+  private readonly retention: Retention;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,7 +66,7 @@ export class UserHub extends DurableObject<Env> {
     this.limiter = new RateLimiter(this.sql);
     this.scheduler = new Scheduler(this.sql, ctx.storage);
     this.sockets = new Sockets(ctx, this.devices);
-    this.pruneAt = this.scheduler.get("prune")?.due ?? null;
+    this.retention = new Retention(this.log, this.dedup, this.scheduler, this.config);
     this.dreams = new DreamCycles({
       sql: this.sql,
       config: readDreamConfig(env as unknown as Record<string, unknown>),
@@ -79,7 +79,7 @@ export class UserHub extends DurableObject<Env> {
       userId: () => ctx.id.name ?? null,
     });
     this.jobs = {
-      prune: (_job, now) => this.runPrune(now),
+      prune: (_job, now) => this.retention.run(now),
       sweep: (_job, now) => this.sockets.sweep(now, this.config.heartbeatMs),
       dream: (job, now) => this.dreams.runJob(job, now),
     };
@@ -200,7 +200,7 @@ export class UserHub extends DurableObject<Env> {
       // Remember answers that a retry must see again; a transient refusal is not remembered.
       if (id !== undefined && (answer.type === "ACCEPTED" || answer.code === ErrorCode.CONFLICT || answer.code === ErrorCode.INVALID_MESSAGE)) {
         this.dedup.rememberClientAnswer(a.deviceId, id, text, now);
-        await this.ensurePrune(now + DEDUP_TTL_MS);
+        await this.retention.afterRemember(now);
       }
       if (answer.type === "ERROR" && answer.code !== ErrorCode.CONFLICT) return this.refuse(ws, a, null);
     }
@@ -311,10 +311,7 @@ export class UserHub extends DurableObject<Env> {
       throw err;
     }
     if (outcome.ok) outcome.delivered = outcome.events.map((event) => this.sockets.broadcast(event, exclude));
-    // Prune in batches (a tenth of the retention beyond it), not one alarm per event past the limit.
-    const slack = Math.max(1, Math.floor(this.config.eventRetentionCount / 10));
-    if (this.log.lastSeq - this.log.prunedThroughSeq > this.config.eventRetentionCount + slack) await this.ensurePrune(now);
-    else if (this.pruneAt === null) await this.ensurePrune(now + this.config.eventRetentionDays * DAY_MS);
+    await this.retention.afterAppend(now);
     return outcome;
   }
 
@@ -358,7 +355,7 @@ export class UserHub extends DurableObject<Env> {
     const result = await run();
     if (idemKey !== undefined && !isHubError(result)) {
       this.dedup.rememberIdempotentResult(idemKey, result, now);
-      await this.ensurePrune(now + DEDUP_TTL_MS);
+      await this.retention.afterRemember(now);
     }
     return result;
   }
@@ -387,25 +384,6 @@ export class UserHub extends DurableObject<Env> {
       console.error("UserHub.alarm failed:", err);
       throw err;
     }
-  }
-
-  private async ensurePrune(due: number): Promise<void> {
-    if (this.pruneAt !== null && this.pruneAt <= due) return;
-    this.pruneAt = due;
-    await this.scheduler.schedule("prune", due, { onlyIfEarlier: true });
-  }
-
-  /** Drops events beyond retention and expired dedup entries; comes back when the next one expires. */
-  private runPrune(now: number): number | null {
-    this.log.prune(now - this.config.eventRetentionDays * DAY_MS, this.config.eventRetentionCount);
-    const oldestDedup = this.dedup.prune(now);
-    const oldestEvent = this.log.oldestTs();
-    const next = [
-      oldestEvent === null ? null : oldestEvent + this.config.eventRetentionDays * DAY_MS,
-      oldestDedup === null ? null : oldestDedup + DEDUP_TTL_MS,
-    ].filter((x): x is number => x !== null);
-    this.pruneAt = next.length ? Math.max(now + 1000, Math.min(...next)) : null;
-    return this.pruneAt;
   }
 }
 
