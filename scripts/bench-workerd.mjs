@@ -8,16 +8,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { QUIET_ENV } from "./tool-env.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "node_modules/.bin");
-export const QUIET_ENV = {
-  WRANGLER_SEND_METRICS: "false",
-  DO_NOT_TRACK: "1",
-  WRANGLER_HIDE_BANNER: "true",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-};
 
 /** The workerd binary: the one STACK.md names, else the one wrangler ships with. */
 export function workerdBinary() {

@@ -12,20 +12,14 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDevVars } from "./dev-vars.mjs";
+import { QUIET_ENV } from "./tool-env.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "node_modules/.bin");
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.PORT || 8787);
 const PERSIST = process.env.NERVE_PERSIST_DIR || ".wrangler/state";
-const QUIET = {
-  WRANGLER_SEND_METRICS: "false",
-  DO_NOT_TRACK: "1",
-  WRANGLER_HIDE_BANNER: "true",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-};
-const env = { ...process.env, ...QUIET, PATH: `${BIN}:${process.env.PATH ?? ""}` };
+const env = { ...process.env, ...QUIET_ENV, PATH: `${BIN}:${process.env.PATH ?? ""}` };
 process.chdir(ROOT);
 
 function portFree(port) {

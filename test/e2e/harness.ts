@@ -15,20 +15,13 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SignJWT } from "jose";
 import { ServerFrame } from "../../protocol/index.js";
+import { QUIET_ENV } from "../../scripts/tool-env.mjs";
 import { FrameClient, type Frame } from "../frame-client.js";
 import { TEST_JWT_SECRET } from "../test-secret.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(REPO_ROOT, "node_modules/.bin");
 
-/** Env vars that keep wrangler offline and quiet (no metrics, no banner, no cf fetch). */
-export const QUIET_ENV = {
-  WRANGLER_SEND_METRICS: "false",
-  DO_NOT_TRACK: "1",
-  WRANGLER_HIDE_BANNER: "true",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-} as const;
 
 export interface StartOptions {
   /** Reuse a persistence dir (to restart on the same state); default a new temp dir. */
