@@ -56,6 +56,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX jobs_due ON jobs(due);
   `,
+  // 2: a dream cycle's saved work (its cursor and accumulators), one row per cycle in progress.
+  // IF NOT EXISTS: hubs created before this migration made the table on the fly.
+  `
+  CREATE TABLE IF NOT EXISTS dream_work (cycle_id TEXT PRIMARY KEY, work TEXT NOT NULL);
+  `,
 ];
 
 /**

@@ -31,9 +31,8 @@ export interface Work {
  * that reports the step, so the cursor and the event move together or not at all.
  */
 export class WorkStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS dream_work (cycle_id TEXT PRIMARY KEY, work TEXT NOT NULL)");
-  }
+  /** The `dream_work` table comes from the hub's migrations (schema.ts). */
+  constructor(private readonly sql: SqlStorage) {}
 
   /** The saved work of a cycle; throws when it is there but malformed, so the step fails and is retried. */
   get(cycleId: string): Work | undefined {

@@ -18,6 +18,6 @@ describe("SQLite schema", () => {
     expect(result.before).toBe(MIGRATIONS.length);
     expect(result.again).toBe(MIGRATIONS.length);
     expect(result.events).toBe(1);
-    expect(result.tables).toEqual(expect.arrayContaining(["client_messages", "devices", "events", "idempotency_keys", "jobs", "rate_buckets", "state"]));
+    expect(result.tables).toEqual(expect.arrayContaining(["client_messages", "devices", "dream_work", "events", "idempotency_keys", "jobs", "rate_buckets", "state"]));
   });
 });
