@@ -35,6 +35,9 @@ export function throwHubError(result: HubError): never {
   throw apiError(code, message, { retryAfterMs, issues });
 }
 
+/** `duplicate: true` on an answer replayed for a repeated Idempotency-Key, and nothing otherwise. */
+const duplicateOf = (r: { duplicate?: boolean }) => (r.duplicate ? { duplicate: true as const } : {});
+
 function serviceName(c: Ctx): string {
   const identity = c.get("identity");
   return identity.kind === "service" ? identity.service : "unknown";
@@ -48,7 +51,7 @@ function strip<T extends { userId?: string; userIds?: string[] }>(body: T): Omit
 async function publishOne(c: Ctx, userId: string, type: EventType, data: unknown) {
   const result: HubResult<PublishResult> = await hubOf(c.env, userId).publish({ userId, type, data, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
   if (isHubError(result)) throwHubError(result);
-  return c.json({ seq: result.seq, delivered: result.delivered, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+  return c.json({ seq: result.seq, delivered: result.delivered, ...duplicateOf(result) }, 202);
 }
 
 /** `/api/sync/*`: the service API. Writes need `sync:publish`, reads `sync:read`. */
@@ -73,7 +76,7 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
       try {
         const r = await hubOf(c.env, userId).publish({ userId, type: "PROMPT_CHANGE", data, from, idempotencyKey });
         if (isHubError(r)) return { userId, error: { code: r.error.code, message: r.error.message } };
-        return { userId, seq: r.seq, delivered: r.delivered, ...(r.duplicate ? { duplicate: true } : {}) };
+        return { userId, seq: r.seq, delivered: r.delivered, ...duplicateOf(r) };
       } catch (err) {
         console.error(`prompt-change fan-out to ${userId} failed:`, err);
         return { userId, error: { code: ErrorCode.INTERNAL, message: "delivery to this user failed; retry with the same Idempotency-Key" } };
@@ -90,19 +93,19 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     if (!events.length) throw apiError(ErrorCode.INVALID_BODY, "nothing to update", { issues: [{ path: "", message: "give at least one non-empty of limbic, convergence, posture" }] });
     const result = await hubOf(c.env, body.userId).publishMany({ userId: body.userId, events, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
     if (isHubError(result)) throwHubError(result);
-    return c.json({ seq: result.seq, seqs: result.seqs, delivered: result.delivered, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+    return c.json({ seq: result.seq, seqs: result.seqs, delivered: result.delivered, ...duplicateOf(result) }, 202);
   })
   .post("/dream", requireService(SCOPES.PUBLISH), async (c) => {
     const body = await readJson(c, DreamBody);
     const result = await hubOf(c.env, body.userId).startDream({ ...body, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
     if (isHubError(result)) throwHubError(result);
-    return c.json({ cycleId: result.cycleId, seq: result.seq, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+    return c.json({ cycleId: result.cycleId, seq: result.seq, ...duplicateOf(result) }, 202);
   })
   .post("/dream-result", requireService(SCOPES.PUBLISH), async (c) => {
     const body = await readJson(c, DreamResultBody);
     const result = await hubOf(c.env, body.userId).dreamResult({ ...body, idempotencyKey: idempotencyKeyOf(c) });
     if (isHubError(result)) throwHubError(result);
-    return c.json({ seq: result.seq, ...(result.duplicate ? { duplicate: true } : {}) }, 202);
+    return c.json({ seq: result.seq, ...duplicateOf(result) }, 202);
   })
   .get("/users/:userId", requireService(SCOPES.READ), async (c) => {
     const userId = Id.safeParse(c.req.param("userId"));
