@@ -1,4 +1,4 @@
-import type { Config } from "../src/config.js";
+import type { Config } from "../common/config.js";
 import { DEDUP_TTL_MS, type Dedup } from "./dedup.js";
 import type { EventLog } from "./event-log.js";
 import type { Scheduler } from "./scheduler.js";

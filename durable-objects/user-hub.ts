@@ -3,8 +3,8 @@ import {
   CloseCode, EVENT_TOPIC, ErrorCode, MAX_EVENTS_PAGE, reduceState, stateKeyOf,
   type ClientMessage, type EventType, type NerveEvent,
 } from "../protocol/index.js";
-import { readConfig, type Config } from "../src/config.js";
-import type { Env } from "../src/env.js";
+import { readConfig, type Config } from "../common/config.js";
+import type { Env } from "../common/env.js";
 import { errorFrame, overLimit, peek, toClientMessage } from "./client-frame.js";
 import { deviceTag, readAttachment, tagsFor, wants, type Attachment } from "./connection.js";
 import { Dedup } from "./dedup.js";
@@ -13,9 +13,9 @@ import { DreamCycles, type DreamRequest, type DreamResultRequest } from "./dream
 import { DeviceRegistry } from "./devices.js";
 import { EventLog } from "./event-log.js";
 import {
-  CONNECT_HEADER, ConnectParams, isHubError, type EventsPage, type HubError, type HubResult, type PublishManyRequest,
+  CONNECT_HEADER, ConnectParams, isHubError, type EventsPage, type HubRpc, type HubError, type HubResult, type PublishManyRequest,
   type PublishRequest, type PublishResult, type Snapshot,
-} from "./hub-api.js";
+} from "../common/hub-rpc.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { Retention } from "./retention.js";
 import { migrate } from "./schema.js";
@@ -39,7 +39,7 @@ type CommitOutcome = { ok: true; events: NerveEvent[]; delivered: number[] } | {
  * One user's sync hub: their devices' hibernatable WebSockets, the durable event log, the state,
  * rate buckets and the alarm scheduler. A thin adapter: the parts it drives live beside it.
  */
-export class UserHub extends DurableObject<Env> {
+export class UserHub extends DurableObject<Env> implements HubRpc {
   private readonly config: Config;
   private readonly sql: SqlStorage;
   private readonly log: EventLog;

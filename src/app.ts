@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ErrorCode } from "../protocol/index.js";
-import type { Env } from "./env.js";
+import type { Env } from "../common/env.js";
 import { apiError } from "./errors.js";
 import { devRoutes } from "./routes/dev.js";
 import { meRoutes } from "./routes/me.js";

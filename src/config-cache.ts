@@ -1,5 +1,5 @@
-import { readConfig, type Config } from "./config.js";
-import type { Env } from "./env.js";
+import { readConfig, type Config } from "../common/config.js";
+import type { Env } from "../common/env.js";
 
 const cache = new WeakMap<object, Config>();
 

@@ -3,7 +3,7 @@ import {
   type CurrentCycle, type DreamPhase, type DreamQueuedData, type DreamReport, type DreamScheduleData, type DreamStartData, type DreamTrigger,
   type Insight, type NerveEvent, type QueuedCycle,
 } from "../../protocol/index.js";
-import type { HubError } from "../hub-api.js";
+import type { HubError } from "../../common/hub-rpc.js";
 import type { Job, JobOutcome } from "../scheduler.js";
 import { DREAM_SOURCE, feed, patternsOf, startAccumulator } from "./consolidate.js";
 import { DREAM_EVENT_TYPES, readDreams, reduceDreams } from "./dreams-state.js";

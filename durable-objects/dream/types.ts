@@ -1,5 +1,5 @@
-import type { EventType, Insight, NerveEvent } from "../../protocol/index.js";
-import type { HubError } from "../hub-api.js";
+import type { EventType, NerveEvent } from "../../protocol/index.js";
+import type { HubError } from "../../common/hub-rpc.js";
 import type { DreamConfig } from "./config.js";
 
 export interface DreamCommit {
@@ -26,22 +26,6 @@ export interface DreamDeps {
   userId(): string | null;
 }
 
-/** A service's request for a cycle (`POST /api/sync/dream`). */
-export interface DreamRequest {
-  userId: string;
-  windowHours?: number;
-  note?: string;
-  /** The service name from the verified token. */
-  from: string;
-  idempotencyKey?: string;
-}
-
-/** An external processor's answer (`POST /api/sync/dream-result`). */
-export interface DreamResultRequest {
-  userId: string;
-  cycleId: string;
-  insights: Insight[];
-  idempotencyKey?: string;
-}
+export type { DreamRequest, DreamResultRequest } from "../../common/hub-rpc.js";
 
 export type DreamAnswer<T> = T | HubError;

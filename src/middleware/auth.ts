@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { ErrorCode, type Scope } from "../../protocol/index.js";
 import { AuthError, bearerOf, verifyToken, type Identity } from "../auth.js";
-import type { Env } from "../env.js";
+import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
 
 export type AuthVars = { identity: Identity };

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { ErrorCode, toWireIssues } from "../../protocol/index.js";
 import { configOf } from "../config-cache.js";
-import type { Env } from "../env.js";
+import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
 
 interface Schema<T> {

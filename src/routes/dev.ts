@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { SignJWT } from "jose";
 import * as z from "zod/mini";
 import { DeviceName, ErrorCode, Id, SCOPES } from "../../protocol/index.js";
-import type { Env } from "../env.js";
+import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
 import { readJson } from "../middleware/json-body.js";
 

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { ErrorCode, EventsQuery, MAX_EVENTS_PAGE, toWireIssues } from "../../protocol/index.js";
-import type { Env } from "../env.js";
+import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
 import { requireUser, type AuthVars } from "../middleware/auth.js";
-import { hubOf } from "./sync.js";
+import { hubOf } from "../hub.js";
 
 function userIdOf(identity: AuthVars["identity"]): string {
   if (identity.kind !== "user") throw apiError(ErrorCode.FORBIDDEN, "user token required");

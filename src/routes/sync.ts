@@ -3,9 +3,9 @@ import {
   CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, PromptChangeBody, SCOPES, ShootProgressBody, StateBody,
   type EventType, type PublishResult,
 } from "../../protocol/index.js";
-import { isHubError, type HubError, type HubResult } from "../../durable-objects/hub-api.js";
-import type { Env } from "../env.js";
-import type { UserHub } from "../../durable-objects/user-hub.js";
+import { isHubError, type HubError, type HubResult } from "../../common/hub-rpc.js";
+import type { Env } from "../../common/env.js";
+import { hubOf } from "../hub.js";
 import { apiError } from "../errors.js";
 import { mapConcurrent } from "../fanout.js";
 import { requireService, type AuthVars } from "../middleware/auth.js";
@@ -15,12 +15,6 @@ type Ctx = Context<{ Bindings: Env; Variables: AuthVars }>;
 
 const FANOUT_CONCURRENCY = 50;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** The hub's RPC surface with its declared types (the stub's mapped types lose `unknown` JSON values). */
-export type HubRpc = Pick<UserHub, "publish" | "publishMany" | "snapshot" | "eventsPage" | "startDream" | "dreamResult">;
-
-/** The UserHub of a user: `idFromName(userId)`, so every request for a user meets the same object. */
-export const hubOf = (env: Env, userId: string): HubRpc => env.USER_HUB.get(env.USER_HUB.idFromName(userId)) as unknown as HubRpc;
 
 function idempotencyKeyOf(c: Ctx): string | undefined {
   const key = c.req.header("Idempotency-Key");

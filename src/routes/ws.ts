@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { BEARER_PREFIX, CloseCode, DeviceName, ErrorCode, Id, Platform, SUBPROTOCOL, Topic, toWireIssues } from "../../protocol/index.js";
-import { CONNECT_HEADER, type ConnectParams } from "../../durable-objects/hub-api.js";
+import { CONNECT_HEADER, type ConnectParams } from "../../common/hub-rpc.js";
 import { AuthError, verifyToken } from "../auth.js";
 import { configOf } from "../config-cache.js";
-import type { Env } from "../env.js";
+import { hubStub } from "../hub.js";
+import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
 
 const ConnectQuery = z.object({
@@ -68,7 +69,7 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
     since: q.since,
     subprotocol,
   };
-  const stub = c.env.USER_HUB.get(c.env.USER_HUB.idFromName(identity.userId));
+  const stub = hubStub(c.env, identity.userId);
   // A fresh request: nothing the client sent reaches the hub but the upgrade and what was verified here.
   return stub.fetch(new Request(c.req.url, { headers: { Upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(params) } }));
 });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.js";
 import { verifyToken } from "../../src/auth.js";
-import type { Env } from "../../src/env.js";
+import type { Env } from "../../common/env.js";
 import { deviceIdOf } from "../../src/routes/dev.js";
 import { connect, uniqueUser } from "./helpers.js";
 

@@ -1,12 +1,11 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { DreamsState, EventType } from "../../protocol/index.js";
-import type { Env } from "../../src/env.js";
 import type { Frame, TestClient } from "./helpers.js";
 
 /** The user's hub stub. */
 export const hub = (user: string) => {
-  const ns = (env as unknown as Env).USER_HUB;
+  const ns = env.USER_HUB;
   return ns.get(ns.idFromName(user));
 };
 

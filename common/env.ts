@@ -1,8 +1,7 @@
-import type { UserHub } from "../durable-objects/user-hub.js";
-
 /** The Worker's bindings and variables. Every variable is a string; `readConfig` parses them. */
 export interface Env {
-  USER_HUB: DurableObjectNamespace<UserHub>;
+  /** The UserHub namespace; reach a hub through `hubOf` (src/hub.ts), typed by `HubRpc`. */
+  USER_HUB: DurableObjectNamespace;
   ASSETS?: Fetcher;
   JWT_SECRET?: string;
   JWT_JWKS_URL?: string;

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { DeviceName, Id, Platform, Topic, type DeviceInfo, type ErrorCode, type EventType, type NerveEvent, type PublishResult, type WireIssue } from "../protocol/index.js";
+import { DeviceName, Id, Platform, Topic, type DeviceInfo, type ErrorCode, type Insight, type EventType, type NerveEvent, type PublishResult, type WireIssue } from "../protocol/index.js";
 
 /** A refusal from the hub, mapped by the Worker to an HTTP status. */
 export interface HubError {
@@ -46,6 +46,24 @@ export interface EventsPage {
   hasMore: boolean;
 }
 
+/** A service's request for a cycle (`POST /api/sync/dream`). */
+export interface DreamRequest {
+  userId: string;
+  windowHours?: number;
+  note?: string;
+  /** The service name from the verified token. */
+  from: string;
+  idempotencyKey?: string;
+}
+
+/** An external processor's answer (`POST /api/sync/dream-result`). */
+export interface DreamResultRequest {
+  userId: string;
+  cycleId: string;
+  insights: Insight[];
+  idempotencyKey?: string;
+}
+
 /** The identity and options the Worker hands to the hub with a WebSocket upgrade, in one header. */
 export const ConnectParams = z.object({
   userId: Id,
@@ -59,4 +77,17 @@ export const ConnectParams = z.object({
 export type ConnectParams = z.infer<typeof ConnectParams>;
 
 export const CONNECT_HEADER = "x-nerve-connect";
+
+/**
+ * The hub's RPC surface as the Worker calls it. `UserHub` implements it, so the two cannot drift;
+ * it lives here, beside the request types, so the Worker never imports the hub's module.
+ */
+export interface HubRpc {
+  publish(req: PublishRequest): Promise<HubResult<PublishResult & { duplicate?: boolean }>>;
+  publishMany(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[]; duplicate?: boolean }>>;
+  startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>>;
+  dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>>;
+  snapshot(userId: string): Promise<Snapshot>;
+  eventsPage(since: number, limit: number): Promise<EventsPage>;
+}
 export type { PublishResult };
