@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { DeviceName, Id, Platform, Topic, type DeviceInfo, type ErrorCode, type Insight, type EventType, type NerveEvent, type PublishResult, type WireIssue } from "../protocol/index.js";
+import { DeviceName, Epoch, Id, Platform, Topic, type DeviceInfo, type ErrorCode, type Insight, type EventType, type NerveEvent, type PublishResult, type WireIssue } from "../protocol/index.js";
 
 /** A refusal from the hub, mapped by the Worker to an HTTP status. */
 export interface HubError {
@@ -12,6 +12,15 @@ export function isHubError(r: unknown): r is HubError {
   return typeof r === "object" && r !== null && "error" in r;
 }
 
+/**
+ * An Idempotency-Key as the hub keeps it: per service (the writer's `from`), with the fingerprint of
+ * the request it came with (route and body), so that a reuse with another request is refused.
+ */
+export interface Idempotency {
+  key: string;
+  fingerprint: string;
+}
+
 /** A service write to one user. */
 export interface PublishRequest {
   userId: string;
@@ -19,7 +28,7 @@ export interface PublishRequest {
   data: unknown;
   /** The service name from the verified token. */
   from: string;
-  idempotencyKey?: string;
+  idempotency?: Idempotency;
 }
 
 /** Several events from one service write (POST /api/sync/state): one per key. */
@@ -27,12 +36,13 @@ export interface PublishManyRequest {
   userId: string;
   events: { type: EventType; data: unknown }[];
   from: string;
-  idempotencyKey?: string;
+  idempotency?: Idempotency;
 }
 
 export interface Snapshot {
   userId: string;
   seq: number;
+  epoch: string;
   state: Record<string, unknown>;
   versions: Record<string, number>;
   devices: DeviceInfo[];
@@ -41,6 +51,7 @@ export interface Snapshot {
 export interface EventsPage {
   events: NerveEvent[];
   seq: number;
+  epoch: string;
   reset: boolean;
   /** Whether more events follow the last one in this page. */
   hasMore: boolean;
@@ -53,7 +64,7 @@ export interface DreamRequest {
   note?: string;
   /** The service name from the verified token. */
   from: string;
-  idempotencyKey?: string;
+  idempotency?: Idempotency;
 }
 
 /** An external processor's answer (`POST /api/sync/dream-result`). */
@@ -61,7 +72,9 @@ export interface DreamResultRequest {
   userId: string;
   cycleId: string;
   insights: Insight[];
-  idempotencyKey?: string;
+  /** The service name from the verified token. */
+  from: string;
+  idempotency?: Idempotency;
 }
 
 /** The identity and options the Worker hands to the hub with a WebSocket upgrade, in one header. */
@@ -72,6 +85,7 @@ export const ConnectParams = z.object({
   name: z.optional(DeviceName),
   topics: z.nullable(z.array(Topic)),
   since: z.optional(z.int().check(z.gte(0))),
+  epoch: z.optional(Epoch),
   subprotocol: z.optional(z.string()),
 });
 export type ConnectParams = z.infer<typeof ConnectParams>;
@@ -88,6 +102,8 @@ export interface HubRpc {
   startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>>;
   dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>>;
   snapshot(userId: string): Promise<Snapshot>;
-  eventsPage(since: number, limit: number): Promise<EventsPage>;
+  eventsPage(since: number, limit: number, epoch?: string): Promise<EventsPage>;
+  /** Erases the user's log, state, devices, dedup records and rate buckets; closes their sockets. */
+  erase(): Promise<{ epoch: string }>;
 }
 export type { PublishResult };

@@ -27,6 +27,9 @@ export function overLimit(message: string | ArrayBuffer, max: number): boolean {
   return new TextEncoder().encode(message).byteLength > max;
 }
 
+/** The longest client message id (the envelope's bound). */
+export const MAX_MESSAGE_ID = 128;
+
 /** A frame's JSON, read before anything else so that every refusal can name the message's id. */
 export interface Peeked {
   /** Undefined for a binary frame or text that is not JSON. */
@@ -44,7 +47,8 @@ export function peek(message: string | ArrayBuffer): Peeked {
     return { isJson: false };
   }
   const id = (json as { id?: unknown } | null)?.id;
-  return { json, isJson: true, ...(typeof id === "string" ? { id } : {}) };
+  // Only an id the envelope accepts names a message: a refusal is remembered by it, so it is bounded.
+  return { json, isJson: true, ...(typeof id === "string" && id.length >= 1 && id.length <= MAX_MESSAGE_ID ? { id } : {}) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DeviceInfo, Platform } from "../protocol/index.js";
+import { TOPICS, type DeviceInfo, type Platform, type Topic } from "../protocol/index.js";
 
 interface DeviceRow extends Record<string, SqlStorageValue> {
   device_id: string;
@@ -12,13 +12,22 @@ interface DeviceRow extends Record<string, SqlStorageValue> {
 export class DeviceRegistry {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Records a connection of a device (new or known), updating platform and name. */
-  seen(deviceId: string, platform: Platform, name: string | undefined, now: number): void {
+  /** Records a connection of a device (new or known), updating platform, name and the topics it asked for. */
+  seen(deviceId: string, platform: Platform, name: string | undefined, topics: readonly Topic[] | null, now: number): void {
     this.sql.exec(
-      `INSERT INTO devices (device_id, platform, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(device_id) DO UPDATE SET platform = excluded.platform, name = COALESCE(excluded.name, devices.name), last_seen = excluded.last_seen`,
-      deviceId, platform, name ?? null, now, now,
+      `INSERT INTO devices (device_id, platform, name, first_seen, last_seen, topics) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(device_id) DO UPDATE SET platform = excluded.platform, name = COALESCE(excluded.name, devices.name), last_seen = excluded.last_seen, topics = excluded.topics`,
+      deviceId, platform, name ?? null, now, now, (topics ?? TOPICS).join(","),
     );
+  }
+
+  /**
+   * The topics of the device's last connection, or undefined when unknown (a new device, or one last
+   * seen before topics were recorded). A cursor covers only the topics it was earned with.
+   */
+  topicsOf(deviceId: string): Topic[] | undefined {
+    const raw = this.sql.exec<{ topics: string | null }>("SELECT topics FROM devices WHERE device_id = ?", deviceId).toArray()[0]?.topics;
+    return typeof raw === "string" ? (raw.split(",").filter((t) => (TOPICS as readonly string[]).includes(t)) as Topic[]) : undefined;
   }
 
   touch(deviceId: string, now: number): void {

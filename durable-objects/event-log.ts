@@ -21,10 +21,20 @@ function toEvent(row: EventRow): NerveEvent {
 export class EventLog {
   private last: number;
   private prunedThrough: number;
+  /** Names this history: a new log (a new hub, an erased user) gets a new one. */
+  readonly epoch: string;
 
   constructor(private readonly sql: SqlStorage) {
     this.last = readMeta(sql, "last_seq");
     this.prunedThrough = readMeta(sql, "pruned_through");
+    this.epoch = sql.exec<{ epoch: string }>("SELECT epoch FROM log_epoch WHERE id = 1").toArray()[0]?.epoch ?? this.newEpoch();
+  }
+
+  /** 32 hex characters of randomness, written once, when the log is created. */
+  private newEpoch(): string {
+    const epoch = crypto.randomUUID().replaceAll("-", "");
+    this.sql.exec("INSERT INTO log_epoch (id, epoch, created_at) VALUES (1, ?, ?)", epoch, Date.now());
+    return epoch;
   }
 
   /** The latest seq (0 when the log is empty). */
@@ -37,9 +47,12 @@ export class EventLog {
     return this.prunedThrough;
   }
 
-  /** Whether the log still holds every event after `since`, so a client can resume from it. */
-  canResumeFrom(since: number): boolean {
-    return since >= this.prunedThrough && since <= this.last;
+  /**
+   * Whether the log still holds every event after `since`, so a client can resume from it. A cursor
+   * from another history (its `epoch` differs) never resumes; without an epoch, the seq alone decides.
+   */
+  canResumeFrom(since: number, epoch?: string): boolean {
+    return (epoch === undefined || epoch === this.epoch) && since >= this.prunedThrough && since <= this.last;
   }
 
   /** Appends one event and returns it. Call inside `transactionSync` with the state write. */

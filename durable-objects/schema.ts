@@ -61,6 +61,21 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE IF NOT EXISTS dream_work (cycle_id TEXT PRIMARY KEY, work TEXT NOT NULL);
   `,
+  // 3: the log's epoch; Idempotency-Keys scoped per service with the fingerprint of their request
+  // (idempotency_keys stays until its rows expire); the topics of a device's last connection.
+  `
+  CREATE TABLE log_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE TABLE service_keys (
+    service TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    result TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (service, key)
+  );
+  CREATE INDEX service_keys_at ON service_keys(at);
+  ALTER TABLE devices ADD COLUMN topics TEXT;
+  `,
 ];
 
 /**

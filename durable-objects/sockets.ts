@@ -9,9 +9,33 @@ import type { DeviceRegistry } from "./devices.js";
 export class Sockets {
   constructor(private readonly ctx: DurableObjectState, private readonly devices: DeviceRegistry) {}
 
-  /** Open connections of a device, not counting `except` (a socket on its way out). */
+  /**
+   * Whether a socket is a live connection. The runtime keeps a socket the hub closed (a heartbeat
+   * timeout, abuse, a too-large frame) in `getWebSockets()` until its close handshake, which a
+   * vanished network never completes: such ghosts never count, for limits or presence.
+   */
+  static live(ws: WebSocket): boolean {
+    return ws.readyState === WebSocket.OPEN && readAttachment(ws)?.gone !== true;
+  }
+
+  /** Live connections of the user. */
+  liveCount(): number {
+    return this.ctx.getWebSockets().filter(Sockets.live).length;
+  }
+
+  /** Live connections of a device, not counting `except` (a socket on its way out). */
   openCount(deviceId: string, except?: WebSocket): number {
-    return this.ctx.getWebSockets(deviceTag(deviceId)).filter((s) => s !== except && s.readyState === WebSocket.OPEN).length;
+    return this.ctx.getWebSockets(deviceTag(deviceId)).filter((s) => s !== except && Sockets.live(s)).length;
+  }
+
+  /** Closes a connection from the server side and counts it gone at once (the handshake may never finish). */
+  close(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // already closing
+    }
+    this.gone(ws);
   }
 
   send(ws: WebSocket, frame: object | string): boolean {
@@ -80,15 +104,11 @@ export class Sockets {
     let oldest = Infinity;
     for (const ws of this.ctx.getWebSockets()) {
       const a = readAttachment(ws);
+      if (a?.gone) continue;
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const last = Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
       if (now - last > limit) {
-        try {
-          ws.close(CloseCode.HEARTBEAT_TIMEOUT, "no ping for twice the heartbeat");
-        } catch {
-          // already closing
-        }
-        this.gone(ws);
+        this.close(ws, CloseCode.HEARTBEAT_TIMEOUT, "no ping for twice the heartbeat");
       } else {
         oldest = Math.min(oldest, last);
       }

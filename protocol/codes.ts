@@ -23,6 +23,8 @@ export const CloseCode = {
   TOO_MANY_CONNECTIONS: 4009,
   /** Extension: no `ping` (or any frame) for twice the heartbeat; the server considers the connection dead. Reconnect. */
   HEARTBEAT_TIMEOUT: 4010,
+  /** Extension: the user's data was erased (a new epoch began). Reconnect; the resume becomes a reset. */
+  USER_ERASED: 4011,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -44,6 +46,8 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
   UPGRADE_REQUIRED: "UPGRADE_REQUIRED",
   QUEUE_FULL: "QUEUE_FULL",
+  /** Extension: an Idempotency-Key reused with a different request (another route or body). */
+  IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -62,6 +66,7 @@ export const ErrorStatus: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   UPGRADE_REQUIRED: 426,
   QUEUE_FULL: 429,
+  IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 };

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { Id } from "./ids.js";
+import { Epoch, Id } from "./ids.js";
 import {
   Convergence, CreditUpdateData, Limbic, PostureChangeData, PromptChangeData, ShootProgressData,
 } from "./events.js";
@@ -58,11 +58,16 @@ export interface PublishResult {
 }
 
 /** `GET /api/me/events` query. */
+export const MAX_EVENTS_PAGE = 500;
 export const EventsQuery = z.object({
   since: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer")), z.transform(Number))),
-  limit: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,4}$/, "must be an integer 1-500")), z.transform(Number))),
+  limit: z.optional(z.pipe(
+    z.pipe(z.string().check(z.regex(/^\d{1,4}$/, "must be an integer 1-500")), z.transform(Number)),
+    z.int().check(z.gte(1, "must be an integer 1-500"), z.lte(MAX_EVENTS_PAGE, "must be an integer 1-500")),
+  )),
+  /** The epoch the `since` cursor belongs to: another epoch answers `reset: true`. */
+  epoch: z.optional(Epoch),
 });
-export const MAX_EVENTS_PAGE = 500;
 
 /** The body of every HTTP error. */
 export interface ErrorBody {

@@ -19,3 +19,6 @@ export const Unit = z.number().check(z.gte(0), z.lte(1));
 
 /** A non-negative integer. */
 export const Count = z.int().check(z.gte(0));
+
+/** A log epoch: an opaque name of one history of a user's log, 1-32 characters of `[A-Za-z0-9_-]`. */
+export const Epoch = z.string().check(z.minLength(1), z.maxLength(32), z.regex(/^[A-Za-z0-9_-]+$/, "must be 1-32 characters of [A-Za-z0-9_-]"));

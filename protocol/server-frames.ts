@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { Platform } from "./ids.js";
+import { Epoch, Platform } from "./ids.js";
 import { NerveEventSchema } from "./events.js";
 
 /** One of the user's devices, as in `STATE.devices` and the device list. */
@@ -25,6 +25,8 @@ export const WelcomeFrame = z.object({
   serverTime: z.number(),
   heartbeatMs: z.int(),
   resumed: z.boolean(),
+  /** Extension: names the user's history; keep it with the cursor and resume with `since` and `epoch`. */
+  epoch: z.optional(Epoch),
 });
 
 export const StateFrame = z.object({

@@ -11,7 +11,8 @@ import { postToProcessor } from "./processor.js";
 import { boundInsights, buildReport, processorPayload } from "./report.js";
 import { nextNightlyAt, resolveSchedule } from "./schedule.js";
 import { WindowReader } from "./window-reader.js";
-import type { DreamAnswer, DreamCommit, DreamDeps, DreamReduce } from "./types.js";
+import type { WriteVia } from "../hub/writer.js";
+import type { DreamAnswer, DreamCommit, DreamDeps } from "./types.js";
 import { WorkStore, type Work } from "./work-store.js";
 
 /** The job that runs the cycle steps, and the one that queues the nightly cycle. */
@@ -52,20 +53,25 @@ export class DreamCycles {
     return Date.now() + this.deps.config.stepDelayMs;
   }
 
-  /** Commits events; the working state is saved (or, with `work: null`, cleared) in the same transaction. */
-  private async write(commits: DreamCommit[], options: { work?: Work | null; exclude?: WebSocket } = {}): Promise<NerveEvent[]> {
-    const last = commits.at(-1);
-    const reduce: DreamReduce = (c, current, seq, ts) => {
-      const next = DREAM_EVENT_TYPES.has(c.type)
+  /**
+   * Commits events with the dream reducer. The working state is saved (or, with `work: null`,
+   * cleared) inside the same transaction, beside what the caller records there (`via.alsoWrite`).
+   */
+  private async write(commits: DreamCommit[], options: { work?: Work | null; via?: WriteVia } = {}): Promise<NerveEvent[]> {
+    const { work } = options;
+    const outcome = await this.deps.commit(commits, {
+      reduce: (c, current, seq, ts) => DREAM_EVENT_TYPES.has(c.type)
         ? reduceDreams(current, c.type, c.data, { ts, from: c.from })
-        : reduceState(c.type, current, c.data, { ts, from: c.from, seq });
-      if (c === last && options.work !== undefined) {
-        this.work.clear(options.work?.cycleId);
-        if (options.work) this.work.save(options.work);
-      }
-      return next;
-    };
-    const outcome = await this.deps.commit(commits, reduce, options.exclude);
+        : reduceState(c.type, current, c.data, { ts, from: c.from, seq }),
+      exclude: options.via?.exclude,
+      alsoWrite: (events) => {
+        if (work !== undefined) {
+          this.work.clear(work?.cycleId);
+          if (work) this.work.save(work);
+        }
+        options.via?.alsoWrite?.(events);
+      },
+    });
     if (!outcome.ok) throw new Error(`dream commit refused: ${outcome.error.message}`);
     return outcome.events;
   }
@@ -73,50 +79,48 @@ export class DreamCycles {
   // ------------------------------------------------------------ requests
 
   /** Queues a cycle. Refused with QUEUE_FULL when DREAM_QUEUE_LIMIT cycles already wait. */
-  async start(req: DreamStartData, trigger: DreamTrigger, by: string, exclude?: WebSocket): Promise<DreamAnswer<{ cycleId: string; seq: number }>> {
+  async start(req: DreamStartData, trigger: DreamTrigger, by: string, via?: WriteVia): Promise<DreamAnswer<{ cycleId: string; seq: number }>> {
     const s = this.dreams();
     if (s.queue.length >= DREAM_QUEUE_LIMIT) {
       return refusal(ErrorCode.QUEUE_FULL, `${s.queue.length} dream cycles are already waiting (limit ${DREAM_QUEUE_LIMIT}); cancel one or wait`);
     }
     const cycleId = `dc-${crypto.randomUUID()}`;
     const data: DreamQueuedData = { cycleId, windowHours: req.windowHours ?? 24, ...(req.note !== undefined ? { note: req.note } : {}), trigger, position: s.queue.length + 1 };
-    const [event] = await this.write([{ type: "DREAM_QUEUED", data, from: by }], { exclude });
+    const [event] = await this.write([{ type: "DREAM_QUEUED", data, from: by }], { via });
     if (!s.current) await this.deps.schedule(RUN_JOB, this.soon, true);
     return { cycleId, seq: event!.seq };
   }
 
   /** Cancels a queued or running cycle. */
-  async cancel(cycleId: string, by: string, exclude?: WebSocket): Promise<DreamAnswer<{ seq: number }>> {
+  async cancel(cycleId: string, by: string, via?: WriteVia): Promise<DreamAnswer<{ seq: number }>> {
     const s = this.dreams();
     const running = s.current?.cycleId === cycleId;
     if (!running && !s.queue.some((q) => q.cycleId === cycleId)) return refusal(ErrorCode.NOT_FOUND, `no queued or running dream cycle ${cycleId}`);
-    const [event] = await this.write([{ type: "DREAM_CANCELLED", data: { cycleId, wasRunning: running }, from: by }], { exclude, ...(running ? { work: null } : {}) });
+    const [event] = await this.write([{ type: "DREAM_CANCELLED", data: { cycleId, wasRunning: running }, from: by }], { via, ...(running ? { work: null } : {}) });
     if (running) await this.next();
     return { seq: event!.seq };
   }
 
   /** Sets, moves, enables or disables the nightly schedule. */
-  async setSchedule(data: DreamScheduleData, by: string, exclude?: WebSocket): Promise<DreamAnswer<{ seq: number; nextAt: number | null }>> {
+  async setSchedule(data: DreamScheduleData, by: string, via?: WriteVia): Promise<DreamAnswer<{ seq: number; nextAt: number | null }>> {
     const settings = resolveSchedule(data, this.dreams().schedule);
     const nextAt = settings.enabled ? nextNightlyAt(Date.now(), settings) : null;
-    const [event] = await this.write([{ type: "DREAM_SCHEDULE", data: { ...settings, nextAt }, from: by }], { exclude });
+    const [event] = await this.write([{ type: "DREAM_SCHEDULE", data: { ...settings, nextAt }, from: by }], { via });
     if (nextAt === null) await this.deps.cancelJob(NIGHTLY_JOB);
     else await this.deps.schedule(NIGHTLY_JOB, nextAt, false);
     return { seq: event!.seq, nextAt };
   }
 
   /** The external processor's answer for the running cycle: finishes it with the answer in its report. */
-  async externalResult(cycleId: string, insights: Insight[]): Promise<DreamAnswer<{ seq: number }>> {
+  async externalResult(cycleId: string, insights: Insight[], via?: WriteVia): Promise<DreamAnswer<{ seq: number }>> {
     const s = this.dreams();
     const work = s.current?.cycleId === cycleId ? this.work.get(cycleId) : undefined;
-    if (!work) {
-      const known = s.queue.some((q) => q.cycleId === cycleId) || s.history.some((h) => h.cycleId === cycleId);
-      return known ? refusal(ErrorCode.CONFLICT, `dream cycle ${cycleId} is not waiting for a processor result`) : refusal(ErrorCode.NOT_FOUND, `no dream cycle ${cycleId}`);
-    }
+    // An unknown cycle is one more cycle not waiting for a result: 409, as docs/protocol.md 13.2 says.
+    if (!work) return refusal(ErrorCode.CONFLICT, `dream cycle ${cycleId} is not waiting for a processor result`);
     // "processor" too: a fast processor may answer before its HTTP answer to our request reaches us.
     if (work.step !== "awaiting" && work.step !== "processor") return refusal(ErrorCode.CONFLICT, `dream cycle ${cycleId} is not waiting for a processor result`);
     const kept = boundInsights(insights, work.notes);
-    const seq = await this.finish(work, { status: "answered", insights: kept, at: Date.now() });
+    const seq = await this.finish(work, { status: "answered", insights: kept, at: Date.now() }, via);
     await this.next();
     return { seq };
   }
@@ -258,9 +262,9 @@ export class DreamCycles {
   }
 
   /** DREAM_RESULT with the report; the working state goes in the same transaction. */
-  private async finish(work: Work, processor?: DreamReport["processor"]): Promise<number> {
+  private async finish(work: Work, processor?: DreamReport["processor"], via?: WriteVia): Promise<number> {
     const report = buildReport(work, processor);
-    const [event] = await this.write([{ type: "DREAM_RESULT", data: { cycleId: work.cycleId, report }, from: DREAM_SOURCE }], { work: null });
+    const [event] = await this.write([{ type: "DREAM_RESULT", data: { cycleId: work.cycleId, report }, from: DREAM_SOURCE }], { work: null, via });
     return event!.seq;
   }
 

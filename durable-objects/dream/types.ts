@@ -1,4 +1,5 @@
 import type { EventType, NerveEvent } from "../../protocol/index.js";
+import type { WriteOptions } from "../hub/writer.js";
 import type { HubError } from "../../common/hub-rpc.js";
 import type { DreamConfig } from "./config.js";
 
@@ -7,7 +8,6 @@ export interface DreamCommit {
   data: unknown;
   from: string;
 }
-export type DreamReduce = (c: DreamCommit, current: unknown, seq: number, ts: number) => unknown;
 type CommitResult = { ok: true; events: NerveEvent[] } | { ok: false; error: HubError["error"] };
 
 /** What the cycle runner needs from its host (the UserHub); passed in so it runs without the runtime. */
@@ -17,8 +17,8 @@ export interface DreamDeps {
   /** The current value of a state key. */
   readState(key: string): unknown;
   lastSeq(): number;
-  /** Appends events in one transaction, computing state with `reduce`, and broadcasts them (not to `exclude`). */
-  commit(commits: DreamCommit[], reduce: DreamReduce, exclude?: WebSocket): Promise<CommitResult>;
+  /** The hub's write path (`Writer.write`): one transaction, then the broadcast. */
+  commit(commits: DreamCommit[], options: WriteOptions): Promise<CommitResult>;
   schedule(id: string, due: number, onlyIfEarlier: boolean): Promise<void>;
   cancelJob(id: string): Promise<void>;
   fetch: typeof fetch;

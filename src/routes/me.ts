@@ -21,6 +21,6 @@ export const meRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     const query = EventsQuery.safeParse(c.req.query());
     if (!query.success) throw apiError(ErrorCode.INVALID_BODY, "invalid query", { issues: toWireIssues(query.error.issues) });
     const userId = userIdOf(c.get("identity"));
-    const page = await hubOf(c.env, userId).eventsPage(query.data.since ?? 0, query.data.limit ?? MAX_EVENTS_PAGE);
+    const page = await hubOf(c.env, userId).eventsPage(query.data.since ?? 0, query.data.limit ?? MAX_EVENTS_PAGE, query.data.epoch);
     return c.json(page);
   });

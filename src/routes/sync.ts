@@ -3,7 +3,7 @@ import {
   CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, PromptChangeBody, SCOPES, ShootProgressBody, StateBody,
   type EventType, type PublishResult,
 } from "../../protocol/index.js";
-import { isHubError, type HubError, type HubResult } from "../../common/hub-rpc.js";
+import { isHubError, type HubError, type HubResult, type Idempotency } from "../../common/hub-rpc.js";
 import type { Env } from "../../common/env.js";
 import { hubOf } from "../hub.js";
 import { apiError } from "../errors.js";
@@ -16,11 +16,16 @@ type Ctx = Context<{ Bindings: Env; Variables: AuthVars }>;
 const FANOUT_CONCURRENCY = 50;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function idempotencyKeyOf(c: Ctx): string | undefined {
+/**
+ * The request's Idempotency-Key with the fingerprint of the request it came with: the route and
+ * the parsed body, hashed. The hub keeps keys per service and refuses a key reused with another request.
+ */
+async function idempotencyOf(c: Ctx, body: unknown): Promise<Idempotency | undefined> {
   const key = c.req.header("Idempotency-Key");
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) throw apiError(ErrorCode.INVALID_BODY, "Idempotency-Key must be 1-255 visible ASCII characters");
-  return key;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${c.req.method} ${c.req.path}\n${JSON.stringify(body)}`));
+  return { key, fingerprint: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("") };
 }
 
 /** Turns a hub refusal into the HTTP error it stands for. */
@@ -32,6 +37,12 @@ export function throwHubError(result: HubError): never {
 /** `duplicate: true` on an answer replayed for a repeated Idempotency-Key, and nothing otherwise. */
 const duplicateOf = (r: { duplicate?: boolean }) => (r.duplicate ? { duplicate: true as const } : {});
 
+function userIdParam(c: Ctx): string {
+  const userId = Id.safeParse(c.req.param("userId"));
+  if (!userId.success) throw apiError(ErrorCode.INVALID_BODY, "userId must be 1-128 characters of [A-Za-z0-9._:@-]", { issues: [{ path: "userId", message: "invalid userId" }] });
+  return userId.data;
+}
+
 function serviceName(c: Ctx): string {
   const identity = c.get("identity");
   return identity.kind === "service" ? identity.service : "unknown";
@@ -42,8 +53,9 @@ function strip<T extends { userId?: string; userIds?: string[] }>(body: T): Omit
   return data;
 }
 
-async function publishOne(c: Ctx, userId: string, type: EventType, data: unknown) {
-  const result: HubResult<PublishResult> = await hubOf(c.env, userId).publish({ userId, type, data, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
+async function publishOne(c: Ctx, body: { userId: string }, type: EventType, data: unknown) {
+  const userId = body.userId;
+  const result: HubResult<PublishResult> = await hubOf(c.env, userId).publish({ userId, type, data, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
   if (isHubError(result)) throwHubError(result);
   return c.json({ seq: result.seq, delivered: result.delivered, ...duplicateOf(result) }, 202);
 }
@@ -53,22 +65,22 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
   .get("/status", (c) => c.json({ ok: true, version: "0.1.0", time: Date.now() }))
   .post("/shoot-progress", requireService(SCOPES.PUBLISH), async (c) => {
     const body = await readJson(c, ShootProgressBody);
-    return publishOne(c, body.userId, "SHOOT_PROGRESS", strip(body));
+    return publishOne(c, body, "SHOOT_PROGRESS", strip(body));
   })
   .post("/credit-update", requireService(SCOPES.PUBLISH), async (c) => {
     const body = await readJson(c, CreditUpdateBody);
-    return publishOne(c, body.userId, "CREDIT_UPDATE", strip(body));
+    return publishOne(c, body, "CREDIT_UPDATE", strip(body));
   })
   .post("/prompt-change", requireService(SCOPES.PUBLISH), async (c) => {
     const body = await readJson(c, PromptChangeBody);
     const data = strip(body);
-    if (body.userId !== undefined) return publishOne(c, body.userId, "PROMPT_CHANGE", data);
-    const idempotencyKey = idempotencyKeyOf(c);
+    if (body.userId !== undefined) return publishOne(c, { ...body, userId: body.userId }, "PROMPT_CHANGE", data);
+    const idempotency = await idempotencyOf(c, body);
     const from = serviceName(c);
     const userIds = [...new Set(body.userIds!)];
     const results = await mapConcurrent(userIds, FANOUT_CONCURRENCY, async (userId) => {
       try {
-        const r = await hubOf(c.env, userId).publish({ userId, type: "PROMPT_CHANGE", data, from, idempotencyKey });
+        const r = await hubOf(c.env, userId).publish({ userId, type: "PROMPT_CHANGE", data, from, idempotency });
         if (isHubError(r)) return { userId, error: { code: r.error.code, message: r.error.message } };
         return { userId, seq: r.seq, delivered: r.delivered, ...duplicateOf(r) };
       } catch (err) {
@@ -85,25 +97,28 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     if (body.convergence && Object.keys(body.convergence).length) events.push({ type: "CONVERGENCE_UPDATE", data: body.convergence });
     if (body.posture) events.push({ type: "POSTURE_CHANGE", data: body.posture });
     if (!events.length) throw apiError(ErrorCode.INVALID_BODY, "nothing to update", { issues: [{ path: "", message: "give at least one non-empty of limbic, convergence, posture" }] });
-    const result = await hubOf(c.env, body.userId).publishMany({ userId: body.userId, events, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
+    const result = await hubOf(c.env, body.userId).publishMany({ userId: body.userId, events, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, seqs: result.seqs, delivered: result.delivered, ...duplicateOf(result) }, 202);
   })
   .post("/dream", requireService(SCOPES.PUBLISH), async (c) => {
     const body = await readJson(c, DreamBody);
-    const result = await hubOf(c.env, body.userId).startDream({ ...body, from: serviceName(c), idempotencyKey: idempotencyKeyOf(c) });
+    const result = await hubOf(c.env, body.userId).startDream({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
     if (isHubError(result)) throwHubError(result);
     return c.json({ cycleId: result.cycleId, seq: result.seq, ...duplicateOf(result) }, 202);
   })
   .post("/dream-result", requireService(SCOPES.PUBLISH), async (c) => {
     const body = await readJson(c, DreamResultBody);
-    const result = await hubOf(c.env, body.userId).dreamResult({ ...body, idempotencyKey: idempotencyKeyOf(c) });
+    const result = await hubOf(c.env, body.userId).dreamResult({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, ...duplicateOf(result) }, 202);
   })
   .get("/users/:userId", requireService(SCOPES.READ), async (c) => {
-    const userId = Id.safeParse(c.req.param("userId"));
-    if (!userId.success) throw apiError(ErrorCode.INVALID_BODY, "userId must be 1-128 characters of [A-Za-z0-9._:@-]", { issues: [{ path: "userId", message: "invalid userId" }] });
-    const snap = await hubOf(c.env, userId.data).snapshot(userId.data);
-    return c.json({ seq: snap.seq, state: snap.state, versions: snap.versions, devices: snap.devices });
+    const userId = userIdParam(c);
+    const snap = await hubOf(c.env, userId).snapshot(userId);
+    return c.json({ seq: snap.seq, epoch: snap.epoch, state: snap.state, versions: snap.versions, devices: snap.devices });
+  })
+  .delete("/users/:userId", requireService(SCOPES.PUBLISH), async (c) => {
+    const userId = userIdParam(c);
+    return c.json(await hubOf(c.env, userId).erase());
   });

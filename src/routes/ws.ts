@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as z from "zod/mini";
-import { BEARER_PREFIX, CloseCode, DeviceName, ErrorCode, Id, Platform, SUBPROTOCOL, Topic, toWireIssues } from "../../protocol/index.js";
+import { BEARER_PREFIX, CloseCode, DeviceName, Epoch, ErrorCode, Id, Platform, SUBPROTOCOL, Topic, toWireIssues } from "../../protocol/index.js";
 import { CONNECT_HEADER, type ConnectParams } from "../../common/hub-rpc.js";
 import { AuthError, verifyToken } from "../auth.js";
 import { configOf } from "../config-cache.js";
@@ -10,6 +10,7 @@ import { apiError } from "../errors.js";
 
 const ConnectQuery = z.object({
   since: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer")), z.transform(Number))),
+  epoch: z.optional(Epoch),
   device: z.optional(Id),
   platform: z.optional(Platform),
   name: z.optional(DeviceName),
@@ -67,6 +68,7 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
     name: q.name,
     topics: q.topics ? [...new Set(q.topics)] : null,
     since: q.since,
+    epoch: q.epoch,
     subprotocol,
   };
   const stub = hubStub(c.env, identity.userId);

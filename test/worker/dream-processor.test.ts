@@ -93,8 +93,8 @@ describe("the external dream processor", () => {
     const again = await api("/api/sync/dream-result", { token, body: { userId: user, cycleId, insights } });
     expect(again).toEqual({ status: 409, headers: expect.anything(), json: { error: { code: "CONFLICT", message: `dream cycle ${cycleId} is not waiting for a processor result` } } });
     const unknown = await api("/api/sync/dream-result", { token, body: { userId: user, cycleId: "dc-nope", insights } });
-    expect(unknown.status).toBe(404);
-    expect(unknown.json.error.code).toBe("NOT_FOUND");
+    expect(unknown.status).toBe(409);
+    expect(unknown.json.error.code).toBe("CONFLICT");
     const bad = await api("/api/sync/dream-result", { token, body: { userId: user, cycleId, insights: [{ title: "no kind" }] } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.issues).toEqual([{ path: "insights.0.kind", message: expect.any(String) }]);

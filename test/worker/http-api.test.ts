@@ -65,6 +65,7 @@ describe("HTTP API", () => {
     await api("/api/sync/shoot-progress", { token: await serviceToken(), body: shoot(user, "wedding", 40, 80, { provider: "anthropic" }) });
     const expected = {
       seq: 1,
+      epoch: d.catchUp[0]!.epoch,
       state: { "shoots.wedding": { shootId: "wedding", status: "processing", processedCount: 40, totalCount: 80, provider: "anthropic", updatedAt: expect.any(Number) } },
       versions: { "shoots.wedding": 1 },
       devices: [{ deviceId: "phone", platform: "android", name: "Pixel", online: true, connections: 1, lastSeen: expect.any(Number), ackedSeq: 0 }],

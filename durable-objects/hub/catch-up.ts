@@ -1,0 +1,59 @@
+import { EVENT_TOPIC, TOPICS, type Topic } from "../../protocol/index.js";
+import type { ConnectParams } from "../../common/hub-rpc.js";
+import { wants, type Attachment } from "../connection.js";
+import type { DeviceRegistry } from "../devices.js";
+import type { EventLog } from "../event-log.js";
+import type { Sockets } from "../sockets.js";
+import type { StateStore } from "../state-store.js";
+
+/** Whether every topic of `wanted` (null: every topic) was in `had`. */
+function covers(had: readonly Topic[], wanted: readonly Topic[] | null): boolean {
+  return (wanted ?? TOPICS).every((t) => had.includes(t));
+}
+
+/**
+ * What a connection gets before live events: WELCOME, then STATE (the changed keys, critical
+ * first; or the whole state on a reset), then the missed messages in seq order, then SYNCED.
+ */
+export class CatchUp {
+  constructor(
+    private readonly log: EventLog,
+    private readonly store: StateStore,
+    private readonly devices: DeviceRegistry,
+    private readonly sockets: Sockets,
+    private readonly heartbeatMs: number,
+  ) {}
+
+  /**
+   * Whether a connect may resume from its cursor. Not when the cursor is from another epoch, is no
+   * longer covered by the log, or was earned with fewer topics than the connection now asks for
+   * (the older state of an added topic was never sent to it). Read before the device is recorded.
+   */
+  canResume(p: Pick<ConnectParams, "since" | "epoch" | "topics">, deviceId: string): p is typeof p & { since: number } {
+    if (p.since === undefined || !this.log.canResumeFrom(p.since, p.epoch)) return false;
+    const had = this.devices.topicsOf(deviceId);
+    return had === undefined || covers(had, p.topics);
+  }
+
+  send(ws: WebSocket, a: Attachment, since: number | null, now: number): void {
+    const resumed = since !== null;
+    const seq = this.log.lastSeq;
+    this.sockets.send(ws, { type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.heartbeatMs, resumed, epoch: this.log.epoch });
+    this.sockets.send(ws, this.stateFrame(a, since ?? 0, !resumed, now));
+    if (resumed) {
+      for (const event of this.log.messagesAfter(since)) {
+        if (wants(a, EVENT_TOPIC[event.type])) this.sockets.send(ws, JSON.stringify(event));
+      }
+    }
+    this.sockets.send(ws, { type: "SYNCED", seq });
+  }
+
+  /** A STATE frame with the keys changed after `since` that the connection's topics cover (and the devices, with presence). */
+  stateFrame(a: Attachment, since: number, reset: boolean, now: number): string {
+    const { state, versions } = this.store.changedSince(since, a.topics ? new Set(a.topics) : undefined);
+    return JSON.stringify({
+      type: "STATE", seq: this.log.lastSeq, state, versions, reset,
+      ...(wants(a, "presence") ? { devices: this.sockets.deviceList(now) } : {}),
+    });
+  }
+}
