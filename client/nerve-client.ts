@@ -52,6 +52,8 @@ export class NerveClient {
   /** Whose cursor and outbox are loaded (the token's `sub`). */
   private userKey: string | null = null;
   private hasCursor = false;
+  /** The epoch of the history the cursor belongs to (WELCOME's), persisted with it and sent with `since`. */
+  private epoch: string | null = null;
   private deviceId: string | null;
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   private mirrorTimer: ReturnType<typeof setTimeout> | null = null;
@@ -77,7 +79,7 @@ export class NerveClient {
       cursorMoved: (seq) => {
         if (this.userKey !== null) {
           this.hasCursor = true;
-          this.stored.saveCursor(this.userKey, seq);
+          this.stored.saveCursor(this.userKey, seq, this.epoch);
         }
         this.patch({ seq });
         this.checkGap();
@@ -242,6 +244,7 @@ export class NerveClient {
     const query: [string, string | undefined][] = [
       ["token", this.o.tokenTransport === "query" ? token : undefined],
       ["since", this.hasCursor && peek ? String(this.sync.seqs.cursor) : undefined],
+      ["epoch", this.hasCursor && peek && this.epoch ? this.epoch : undefined],
       ["device", this.deviceId],
       ["platform", this.o.platform],
       ["name", this.o.name],
@@ -257,9 +260,10 @@ export class NerveClient {
   private async loadUser(userId: string): Promise<void> {
     const switching = this.userKey !== null;
     if (switching) this.outbox.rejectWaiters(new NerveClientError("USER_CHANGED", "the token now names another user"));
-    const { cursor, outbox, mirror } = await this.stored.load(userId);
+    const { cursor, epoch, outbox, mirror } = await this.stored.load(userId);
     this.userKey = userId;
     this.hasCursor = cursor !== null;
+    this.epoch = epoch;
     this.sync.startUser(cursor, this.o.persistState ? mirror : null);
     this.sender.resetAck(cursor ?? 0);
     if (switching) this.outbox.dropAll();
@@ -343,6 +347,8 @@ export class NerveClient {
   private onWelcome(frame: WelcomeFrame): void {
     this.socket.markHealthy();
     this.sync.welcome(frame.resumed);
+    // A new epoch comes with resumed: false; the reset STATE that follows saves the cursor under it.
+    this.epoch = frame.epoch ?? null;
     this.deviceId = frame.deviceId;
     this.patch({ status: "connected", userId: frame.userId, deviceId: frame.deviceId });
     this.heartbeat.start(this.o.heartbeatMs ?? (frame.heartbeatMs > 0 ? frame.heartbeatMs : 30_000), this.o.pongTimeoutMs);

@@ -34,13 +34,21 @@ export class UserStorage {
     return id;
   }
 
-  /** A user's persisted cursor (null when none), outbox and mirror (null when none or unreadable). */
-  async load(userId: string): Promise<{ cursor: number | null; outbox: OutboxEntry[]; mirror: StoredMirror | null }> {
+  /**
+   * A user's persisted cursor and its epoch (null when none), outbox and mirror (null when none or
+   * unreadable). The cursor is stored as `<seq>:<epoch>`, or `<seq>` alone as older versions wrote it.
+   */
+  async load(userId: string): Promise<{ cursor: number | null; epoch: string | null; outbox: OutboxEntry[]; mirror: StoredMirror | null }> {
     const [cursorRaw, outboxRaw, mirrorRaw] = await Promise.all(
       ["cursor", "outbox", "mirror"].map((name) => this.storage.getItem(this.key(userId, name))),
     );
-    const cursor = cursorRaw != null && /^\d{1,15}$/.test(cursorRaw) ? Number(cursorRaw) : null;
-    return { cursor, outbox: parseStoredOutbox(outboxRaw ?? null), mirror: parseMirror(mirrorRaw ?? null) };
+    const match = cursorRaw != null ? /^(\d{1,15})(?::([A-Za-z0-9_-]{1,32}))?$/.exec(cursorRaw) : null;
+    return {
+      cursor: match ? Number(match[1]) : null,
+      epoch: match?.[2] ?? null,
+      outbox: parseStoredOutbox(outboxRaw ?? null),
+      mirror: parseMirror(mirrorRaw ?? null),
+    };
   }
 
   saveMirror(userId: string, mirror: StoredMirror): void {
@@ -48,8 +56,9 @@ export class UserStorage {
     this.queue.set(this.key(userId, "mirror"), text.length <= MAX_MIRROR_CHARS ? text : null);
   }
 
-  saveCursor(userId: string, seq: number): void {
-    this.queue.set(this.key(userId, "cursor"), String(seq));
+  /** Saves the cursor with the epoch it belongs to, in one value, so they never disagree. */
+  saveCursor(userId: string, seq: number, epoch: string | null): void {
+    this.queue.set(this.key(userId, "cursor"), epoch ? `${seq}:${epoch}` : String(seq));
   }
 
   saveOutbox(userId: string, entries: readonly OutboxEntry[]): void {

@@ -34,6 +34,8 @@ export interface Network {
 export class SelfSocket implements WebSocketLike {
   readyState = 0;
   protocol = "";
+  /** The URL the client opened (its query carries the cursor and epoch). */
+  readonly url: string;
   /** Every text frame the client sent on this socket. */
   readonly sent: string[] = [];
   private ws: WebSocket | null = null;
@@ -41,6 +43,7 @@ export class SelfSocket implements WebSocketLike {
   private readonly listeners: Record<string, Listener[]> = { open: [], message: [], close: [], error: [] };
 
   constructor(url: string, protocols?: string | string[], network: Network = {}) {
+    this.url = url;
     const headers: Record<string, string> = { Upgrade: "websocket", ...network.headers };
     if (protocols) headers["Sec-WebSocket-Protocol"] = ([] as string[]).concat(protocols).join(", ");
     if (network.down?.()) {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { createNerveClient, memoryStorage } from "../../client/index.js";
+import { selfWebSocket, waitFor } from "./client-harness.js";
+import { api, serviceToken, uniqueUser, userToken } from "./helpers.js";
+
+const URL_ = "wss://nerve.test/ws";
+const FAST = { backoff: { minDelayMs: 10, maxDelayMs: 40 } };
+
+describe("client: the epoch goes with the cursor", () => {
+  it("persists the epoch with its cursor, sends both, and after an erasure (4011) reconnects into a reset", async () => {
+    const user = uniqueUser();
+    const storage = memoryStorage();
+    const net = selfWebSocket();
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage, WebSocket: net, ...FAST });
+    await client.whenSynced();
+    const token = await serviceToken();
+    expect((await api("/api/sync/credit-update", { token, body: { userId: user, newBalance: 40, change: -10, reason: "shoot" } })).status).toBe(202);
+    await waitFor(() => client.seq === 1, "seq 1");
+    const epoch = (await api("/api/me", { token: await userToken(user) })).json.epoch as string;
+    await waitFor(() => storage.getItem(`nerve:u:${user}:cursor`) === `1:${epoch}`, "the cursor saved with its epoch");
+
+    const erased = await api(`/api/sync/users/${user}`, { method: "DELETE", token });
+    expect(erased.status).toBe(200);
+    await waitFor(() => net.sockets.length === 2 && client.status === "connected", "a reconnect after 4011");
+    // The reconnect resumed from since=1 with the old epoch: the server answered a reset.
+    expect(net.sockets[1]!.url).toContain(`since=1&epoch=${epoch}`);
+    await waitFor(() => client.getSnapshot().state.credits === undefined, "the erased state gone from the mirror");
+    expect(client.seq).toBe(0);
+    await waitFor(() => storage.getItem(`nerve:u:${user}:cursor`) === `0:${erased.json.epoch}`, "the cursor under the new epoch");
+    await client.close();
+  });
+});
