@@ -1,13 +1,18 @@
 import { CloseCode, EVENT_TOPIC, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
 import { deviceTag, readAttachment, topicTag, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
+import { Presence } from "./presence.js";
 
 /**
  * The hub's open WebSockets, as the runtime holds them across hibernation: fan-out by topic tag,
  * presence, and the heartbeat sweep. Everything per connection lives in its attachment.
  */
 export class Sockets {
-  constructor(private readonly ctx: DurableObjectState, private readonly devices: DeviceRegistry) {}
+  private readonly presence: Presence;
+
+  constructor(private readonly ctx: DurableObjectState, private readonly devices: DeviceRegistry) {
+    this.presence = new Presence((id) => this.openCount(id) > 0, (id, online, now) => this.announce(id, online, now));
+  }
 
   /**
    * Whether a socket is a live connection. The runtime keeps a socket the hub closed (a heartbeat
@@ -65,13 +70,18 @@ export class Sockets {
     return delivered;
   }
 
+  /** A device's connections changed: its other devices hear of it, coalesced under churn. */
+  presenceChanged(deviceId: string, now: number): void {
+    this.presence.changed(deviceId, now);
+  }
+
   /** DEVICE_CONNECTED / DEVICE_DISCONNECTED to the user's other devices. */
-  announce(type: "DEVICE_CONNECTED" | "DEVICE_DISCONNECTED", deviceId: string, now: number, closing?: WebSocket): void {
-    const device = this.devices.get(deviceId, this.openCount(deviceId, closing), now);
+  private announce(deviceId: string, online: boolean, now: number): void {
+    const device = this.devices.get(deviceId, this.openCount(deviceId), now);
     if (!device) return;
-    const text = JSON.stringify({ type, device });
+    const text = JSON.stringify({ type: online ? "DEVICE_CONNECTED" : "DEVICE_DISCONNECTED", device });
     for (const ws of this.ctx.getWebSockets(topicTag("presence"))) {
-      if (ws === closing || readAttachment(ws)?.deviceId === deviceId) continue;
+      if (readAttachment(ws)?.deviceId === deviceId || !Sockets.live(ws)) continue;
       this.send(ws, text);
     }
   }
@@ -91,7 +101,7 @@ export class Sockets {
     this.save(ws, a);
     const now = Date.now();
     this.devices.touch(a.deviceId, now);
-    if (this.openCount(a.deviceId, ws) === 0) this.announce("DEVICE_DISCONNECTED", a.deviceId, now, ws);
+    if (this.openCount(a.deviceId, ws) === 0) this.presenceChanged(a.deviceId, now);
   }
 
   /**

@@ -142,7 +142,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       server.serializeAttachment(attachment);
       devices.seen(deviceId, params.platform, params.name, params.topics, now);
       catchUp.send(server, attachment, resumeFrom, now);
-      if (firstOfDevice) sockets.announce("DEVICE_CONNECTED", deviceId, now);
+      if (firstOfDevice) sockets.presenceChanged(deviceId, now);
       await scheduler.schedule("sweep", now + 2 * this.config.heartbeatMs, { onlyIfEarlier: true });
     } catch (err) {
       console.error("UserHub.fetch: catch-up failed:", err);
