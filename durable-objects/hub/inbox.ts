@@ -57,6 +57,11 @@ export interface InboxParts {
   retention: Retention;
 }
 
+/** The event a state update writes (the client's UPDATE_PROGRESS is the SHOOT_PROGRESS event). */
+function eventTypeOf(msg: ClientMessage): EventType {
+  return msg.type === "UPDATE_PROGRESS" ? "SHOOT_PROGRESS" : (msg.type as EventType);
+}
+
 /** The ACCEPTED answer to a write, built from its events inside the transaction that commits them. */
 function accepted(msg: ClientMessage, events: NerveEvent[]): Answer {
   const event = events[0]!;
@@ -106,9 +111,14 @@ export class Inbox {
     const valid = toClientMessage(frame, typeof message !== "string");
     if (!valid.ok) return this.refuse(ws, a, valid.error, now);
     const answer = await this.dispatch(ws, a, valid.msg, now);
-    if (answer?.type === "ERROR") return this.refuse(ws, a, answer as ErrorFrame, now, stateKeyOf(valid.msg.type as EventType, valid.msg.data));
+    if (answer?.type === "ERROR") {
+      const error = answer as ErrorFrame;
+      return this.refuse(ws, a, error, now, error.code === ErrorCode.CONFLICT ? stateKeyOf(eventTypeOf(valid.msg), valid.msg.data) : null);
+    }
     if (answer) sockets.send(ws, answer);
     sockets.save(ws, a);
+    // A write with an id remembered its answer in its transaction: make sure that record expires.
+    if (valid.msg.id !== undefined && answer?.type === "ACCEPTED") await this.p.retention.afterRemember(now);
   }
 
   /** A remembered answer as it is sent again: a CONFLICT carries the key's value now (it is stored without it). */
@@ -140,8 +150,7 @@ export class Inbox {
       case "LIMBIC_UPDATE":
       case "CONVERGENCE_UPDATE":
       case "POSTURE_CHANGE": {
-        const type: EventType = msg.type === "UPDATE_PROGRESS" ? "SHOOT_PROGRESS" : msg.type;
-        const outcome = await this.p.writer.write([{ type, data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion }], via);
+        const outcome = await this.p.writer.write([{ type: eventTypeOf(msg), data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion }], via);
         if (!outcome.ok) return errorFrame(msg.id, outcome.error.code, outcome.error.message, { current: outcome.error.current, currentVersion: outcome.error.currentVersion });
         return accepted(msg, outcome.events);
       }
