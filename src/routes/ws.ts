@@ -44,7 +44,7 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
   if (!token) return closeWith(CloseCode.TOKEN_MISSING, "token missing", subprotocol);
   let identity;
   try {
-    identity = await verifyToken(token, c.env);
+    identity = await verifyToken(token, c.env, configOf(c.env));
   } catch (err) {
     if (err instanceof AuthError && err.code === "MISCONFIGURED") {
       console.error("GET /ws:", err.message);
