@@ -13,7 +13,7 @@ const base = env as unknown as Env;
 
 function sign(claims: Record<string, unknown>, sub: unknown = "svc"): Promise<string> {
   const exp = Math.floor(Date.now() / 1000) + 600;
-  return new SignJWT({ sub, ...claims }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime(exp).sign(key);
+  return new SignJWT({ sub: sub as string, ...claims }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime(exp).sign(key);
 }
 
 function request(e: Env, path: string, token: string) {
