@@ -5,7 +5,7 @@ import { DeviceName, ErrorCode, Id, SCOPES } from "../../protocol/index.js";
 import type { Env } from "../../common/env.js";
 import { configOf } from "../config-cache.js";
 import { apiError } from "../errors.js";
-import { readJson } from "../middleware/json-body.js";
+import { jsonBody } from "../middleware/json-body.js";
 
 /** `POST /api/dev/sign-in` body: who to be, on which device. */
 export const DevSignInBody = z.strictObject({
@@ -98,8 +98,8 @@ async function sign(env: Env, subject: string, claims: Record<string, unknown>, 
 export const devRoutes = new Hono<DevEnv>()
   .use(onlyWhenEnabled())
   .get("/", (c) => c.json({ enabled: true, tokenTtlSeconds: TOKEN_TTL_S }))
-  .post("/sign-in", async (c) => {
-    const body = await readJson(c, DevSignInBody);
+  .post("/sign-in", jsonBody(DevSignInBody), async (c) => {
+    const body = c.req.valid("json");
     if (!c.env.JWT_SECRET || c.env.JWT_JWKS_URL) {
       throw apiError(ErrorCode.INTERNAL, "dev sign-in needs JWT_SECRET (and no JWT_JWKS_URL): tokens are signed with it");
     }
