@@ -34,7 +34,7 @@ export interface NerveClientOptions {
   storagePrefix?: string;
   /** A WebSocket constructor. Default: `globalThis.WebSocket` (browsers, React Native, Node 22). */
   WebSocket?: WebSocketFactory;
-  /** `query`: `?token=` (default). `subprotocol`: `["nerve.v1", "bearer.<jwt>"]`, which keeps the token out of URLs and logs. */
+  /** `subprotocol` (default): `["nerve.v1", "bearer.<jwt>"]`, which keeps the token out of URLs, logs and console messages. `query`: `?token=`. */
   tokenTransport?: "query" | "subprotocol";
   /** Reconnect delays. */
   backoff?: Partial<BackoffOptions>;
@@ -68,7 +68,7 @@ export interface NerveClientOptions {
  */
 export const DEFAULTS = {
   storagePrefix: "nerve",
-  tokenTransport: "query" as "query" | "subprotocol",
+  tokenTransport: "subprotocol" as "query" | "subprotocol",
   backoff: { minDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.2 } satisfies BackoffOptions,
   maxRetries: 10,
   connectTimeoutMs: 10_000,
