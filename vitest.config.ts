@@ -75,7 +75,7 @@ export default defineConfig({
         ],
         test: {
           name: "worker-jwks",
-          include: ["test/worker/jwks-identity.test.ts", "test/worker/dream-misconfig.test.ts"],
+          include: ["test/worker/jwks-identity.test.ts"],
           globalSetup: ["test/worker/jwks.setup.ts"],
           testTimeout: 20_000,
         },

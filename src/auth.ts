@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { Id, SCOPES, type Scope } from "../protocol/index.js";
+import { DEFAULTS } from "../common/config.js";
 
 /** A verified identity: a user's device, or a processing service with scopes. */
 export type Identity =
@@ -30,7 +31,7 @@ export interface TokenPolicy {
   serviceAudience: string | null;
 }
 
-const DEFAULT_POLICY: TokenPolicy = { maxTokenTtlSeconds: 604_800, serviceAudience: null };
+const DEFAULT_POLICY: TokenPolicy = { maxTokenTtlSeconds: DEFAULTS.maxTokenTtlSeconds, serviceAudience: DEFAULTS.serviceAudience };
 /** How far in the future an `iat` may be: clock skew between the token's issuer and the edge. */
 const IAT_SKEW_S = 60;
 const HS_ALGS = ["HS256"];
