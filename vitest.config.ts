@@ -28,7 +28,7 @@ export default defineConfig({
             miniflare: { bindings: workerBindings },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], exclude: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts"], testTimeout: 20_000 },
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], exclude: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts", "test/worker/jwks-identity.test.ts", "test/worker/dream-misconfig.test.ts"], testTimeout: 20_000 },
       },
       {
         // Dream cycles with an external processor (a real HTTP server in Node, from globalSetup, its URL
@@ -52,6 +52,32 @@ export default defineConfig({
           include: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts"],
           globalSetup: ["test/worker/dream-processor.setup.ts"],
           testTimeout: 120_000,
+        },
+      },
+      {
+        // A dream processor URL without a secret of its own: a config error only dream cycles may feel.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ...workerBindings, DREAM_PROCESSOR_URL: "https://processor.example/dream" } },
+          }),
+        ],
+        test: { name: "worker-dream-misconfig", include: ["test/worker/dream-misconfig.test.ts"], testTimeout: 20_000 },
+      },
+      {
+        // JWKS mode: tokens from a local identity provider (a Node HTTP server from globalSetup serving
+        // RS256 and ES256 public keys), its URL injected as JWT_JWKS_URL. SERVICE_AUDIENCE is unset here.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ...workerBindings, JWT_JWKS_URL: inject("jwksUrl"), JWT_ISSUER: "https://idp.test/", JWT_AUDIENCE: "nerve-app" } },
+          })),
+        ],
+        test: {
+          name: "worker-jwks",
+          include: ["test/worker/jwks-identity.test.ts"],
+          globalSetup: ["test/worker/jwks.setup.ts"],
+          testTimeout: 20_000,
         },
       },
       {

@@ -34,7 +34,7 @@ export interface NerveClientOptions {
   storagePrefix?: string;
   /** A WebSocket constructor. Default: `globalThis.WebSocket` (browsers, React Native, Node 22). */
   WebSocket?: WebSocketFactory;
-  /** `query`: `?token=` (default). `subprotocol`: `["nerve.v1", "bearer.<jwt>"]`, which keeps the token out of URLs and logs. */
+  /** `subprotocol` (default): `["nerve.v1", "bearer.<jwt>"]`, which keeps the token out of URLs, logs and console messages. `query`: `?token=`. */
   tokenTransport?: "query" | "subprotocol";
   /** Reconnect delays. */
   backoff?: Partial<BackoffOptions>;
@@ -68,7 +68,7 @@ export interface NerveClientOptions {
  */
 export const DEFAULTS = {
   storagePrefix: "nerve",
-  tokenTransport: "query" as "query" | "subprotocol",
+  tokenTransport: "subprotocol" as "query" | "subprotocol",
   backoff: { minDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.2 } satisfies BackoffOptions,
   maxRetries: 10,
   connectTimeoutMs: 10_000,
@@ -128,7 +128,7 @@ export function resolveOptions(o: NerveClientOptions): ResolvedOptions {
   if (typeof o.getToken !== "function") throw new TypeError("createNerveClient: getToken must be a function returning a token");
   if (o.deviceId !== undefined && !Id.safeParse(o.deviceId).success) throw new TypeError("createNerveClient: deviceId must be 1-128 characters of [A-Za-z0-9._:@-]");
   if (o.platform !== undefined && !Platform.safeParse(o.platform).success) throw new TypeError(`createNerveClient: unknown platform "${o.platform}"`);
-  if (o.name !== undefined && !DeviceName.safeParse(o.name).success) throw new TypeError("createNerveClient: name must be 1-64 characters");
+  if (o.name !== undefined && !DeviceName.safeParse(o.name).success) throw new TypeError("createNerveClient: name must be 1-64 characters, without control, format or bidi characters");
   if (o.topics !== undefined && (o.topics.length === 0 || !o.topics.every((t) => Topic.safeParse(t).success))) throw new TypeError("createNerveClient: topics must name at least one known topic");
   const WS = o.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket;
   if (!WS) throw new TypeError("createNerveClient: no global WebSocket in this runtime; pass options.WebSocket");

@@ -11,6 +11,13 @@ export interface Config {
   allowedOrigins: string[];
   /** Refused messages per connection per minute before the server closes it with 4008. */
   abuseRejectionsPerMinute: number;
+  /** Longest token lifetime accepted: `exp - iat`, or `exp - now` for a token without `iat`. */
+  maxTokenTtlSeconds: number;
+  /**
+   * The `aud` that makes a token a service token. When set, only tokens carrying it are service
+   * tokens, and `scope` alone no longer is enough. Unset: the v1 rule (a `sync:*` scope), with HS256 only.
+   */
+  serviceAudience: string | null;
 }
 
 export const DEFAULTS: Config = {
@@ -24,6 +31,8 @@ export const DEFAULTS: Config = {
   heartbeatMs: 30000,
   allowedOrigins: [],
   abuseRejectionsPerMinute: 20,
+  maxTokenTtlSeconds: 604_800,
+  serviceAudience: null,
 };
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -50,5 +59,7 @@ export function readConfig(env: Record<string, unknown>): Config {
     heartbeatMs: positive(s("HEARTBEAT_MS"), DEFAULTS.heartbeatMs),
     allowedOrigins: (s("ALLOWED_ORIGINS") ?? "").split(",").map((o) => o.trim().replace(/\/$/, "")).filter(Boolean),
     abuseRejectionsPerMinute: positive(s("ABUSE_REJECTIONS_PER_MINUTE"), DEFAULTS.abuseRejectionsPerMinute),
+    maxTokenTtlSeconds: positive(s("MAX_TOKEN_TTL_SECONDS"), DEFAULTS.maxTokenTtlSeconds),
+    serviceAudience: s("SERVICE_AUDIENCE")?.trim() || DEFAULTS.serviceAudience,
   };
 }

@@ -7,6 +7,8 @@ export interface Env {
   JWT_JWKS_URL?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
+  SERVICE_AUDIENCE?: string;
+  MAX_TOKEN_TTL_SECONDS?: string;
   ALLOWED_ORIGINS?: string;
   RATE_LIMIT_PER_MINUTE?: string;
   SERVICE_RATE_LIMIT_PER_MINUTE?: string;

@@ -53,5 +53,7 @@ if (args.service) {
 }
 let jwt = new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt().setExpirationTime(`${ttl}s`);
 if (vars.JWT_ISSUER) jwt = jwt.setIssuer(vars.JWT_ISSUER);
-if (vars.JWT_AUDIENCE) jwt = jwt.setAudience(vars.JWT_AUDIENCE);
+// A service token carries SERVICE_AUDIENCE when the server sets one (that is what makes it a service token).
+const audience = args.service && vars.SERVICE_AUDIENCE ? vars.SERVICE_AUDIENCE : vars.JWT_AUDIENCE;
+if (audience) jwt = jwt.setAudience(audience);
 console.log(await jwt.sign(new TextEncoder().encode(vars.JWT_SECRET)));

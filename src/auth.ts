@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { Id, SCOPES, type Scope } from "../protocol/index.js";
+import { DEFAULTS } from "../common/config.js";
 
 /** A verified identity: a user's device, or a processing service with scopes. */
 export type Identity =
@@ -22,30 +23,68 @@ export interface AuthSettings {
   JWT_AUDIENCE?: string;
 }
 
+/** What, beyond the keys, decides whether a token is accepted and what kind it is (parsed config). */
+export interface TokenPolicy {
+  /** Longest accepted `exp - iat` (or `exp - now` without `iat`), in seconds. */
+  maxTokenTtlSeconds: number;
+  /** The `aud` that marks a service token; null: the v1 rule (a `sync:*` scope, HS256 only). */
+  serviceAudience: string | null;
+}
+
+const DEFAULT_POLICY: TokenPolicy = { maxTokenTtlSeconds: DEFAULTS.maxTokenTtlSeconds, serviceAudience: DEFAULTS.serviceAudience };
+/** How far in the future an `iat` may be: clock skew between the token's issuer and the edge. */
+const IAT_SKEW_S = 60;
 const HS_ALGS = ["HS256"];
 const JWKS_ALGS = ["RS256", "ES256"];
 const jwksCache = new Map<string, JWTVerifyGetKey>();
 const secretCache = new Map<string, Uint8Array>();
 
-function scopesOf(payload: JWTPayload): Scope[] {
+function scopeListOf(payload: JWTPayload): unknown[] {
   const raw = payload.scope ?? payload.scp;
-  const list = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(" ") : [];
-  return list.filter((s): s is Scope => s === SCOPES.PUBLISH || s === SCOPES.READ);
+  return Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(" ") : [];
+}
+
+function audiencesOf(payload: JWTPayload): unknown[] {
+  return Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud];
+}
+
+/**
+ * Whether a verified token is a service token. With a service audience configured, exactly the
+ * tokens that carry it are; scopes alone are not enough, so an identity provider's user token
+ * with `scope: "openid sync:read"` stays a user token. Without one, the v1 rule holds for HS256
+ * (any `sync:*` scope makes a service token), and a JWKS deployment has no service tokens at all:
+ * its keys belong to an identity provider that issues user tokens.
+ */
+function isServiceToken(payload: JWTPayload, policy: TokenPolicy, jwks: boolean): boolean {
+  if (policy.serviceAudience !== null) return audiencesOf(payload).includes(policy.serviceAudience);
+  if (jwks) return false;
+  return scopeListOf(payload).some((s) => typeof s === "string" && s.startsWith("sync:"));
+}
+
+/** Refuses a token that lives longer than the policy allows, or that was issued in the future. */
+function checkAge(payload: JWTPayload, policy: TokenPolicy): void {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = payload.exp as number;
+  if (payload.iat !== undefined && payload.iat > now + IAT_SKEW_S) throw new AuthError("TOKEN_INVALID", "token iat is in the future");
+  const lifetime = exp - (payload.iat ?? now);
+  if (lifetime > policy.maxTokenTtlSeconds) {
+    throw new AuthError("TOKEN_INVALID", `token lifetime ${lifetime} s is longer than MAX_TOKEN_TTL_SECONDS (${policy.maxTokenTtlSeconds})`);
+  }
 }
 
 /**
  * Verifies a JWT and classifies it. The algorithm is pinned by configuration, never by the token;
- * `exp` is required; `iss`/`aud` are checked when configured. A token with a `sync:*` scope is a
- * service token; any other is a user token whose `sub` is the userId.
- * @example await verifyToken(jwt, env) // { kind: "user", userId: "alice", deviceId: "phone" }
+ * `exp` is required and bounded by `maxTokenTtlSeconds`; `iss`/`aud` are checked when configured.
+ * Which tokens are service tokens is decided by `isServiceToken`; any other is a user token whose
+ * `sub` is the userId. Every `sub` and `did` must be an `Id` (a string of the id alphabet).
+ * @example await verifyToken(jwt, env, configOf(env)) // { kind: "user", userId: "alice", deviceId: "phone" }
  */
-export async function verifyToken(token: string, settings: AuthSettings): Promise<Identity> {
+export async function verifyToken(token: string, settings: AuthSettings, policy: TokenPolicy = DEFAULT_POLICY): Promise<Identity> {
   let payload: JWTPayload;
-  const options = {
-    issuer: settings.JWT_ISSUER || undefined,
-    audience: settings.JWT_AUDIENCE || undefined,
-    requiredClaims: ["exp", "sub"],
-  };
+  const userAudience = settings.JWT_AUDIENCE || undefined;
+  // A service token carries the service audience instead of (or beside) the users' one.
+  const audience = userAudience && policy.serviceAudience !== null ? [userAudience, policy.serviceAudience] : userAudience;
+  const options = { issuer: settings.JWT_ISSUER || undefined, audience, requiredClaims: ["exp", "sub"] };
   try {
     if (settings.JWT_JWKS_URL) {
       let jwks = jwksCache.get(settings.JWT_JWKS_URL);
@@ -70,17 +109,18 @@ export async function verifyToken(token: string, settings: AuthSettings): Promis
       : err instanceof errors.JOSEError ? `token rejected (${err.code})` : "token rejected";
     throw new AuthError("TOKEN_INVALID", reason, { cause: err });
   }
+  checkAge(payload, policy);
 
-  const sub = payload.sub ?? "";
-  const scopes = scopesOf(payload);
-  if (scopes.length > 0) {
-    if (sub.length < 1 || sub.length > 128) throw new AuthError("TOKEN_INVALID", "service token sub must be 1-128 characters");
-    return { kind: "service", service: sub, scopes };
+  const sub: unknown = payload.sub;
+  if (isServiceToken(payload, policy, Boolean(settings.JWT_JWKS_URL))) {
+    if (!Id.safeParse(sub).success) throw new AuthError("TOKEN_INVALID", "service token sub must be 1-128 characters of [A-Za-z0-9._:@-]");
+    const scopes = scopeListOf(payload).filter((s): s is Scope => s === SCOPES.PUBLISH || s === SCOPES.READ);
+    return { kind: "service", service: sub as string, scopes: [...new Set(scopes)] };
   }
   if (!Id.safeParse(sub).success) throw new AuthError("TOKEN_INVALID", "token sub is not a valid userId");
   const did = payload.did;
   if (did !== undefined && !Id.safeParse(did).success) throw new AuthError("TOKEN_INVALID", "token did is not a valid deviceId");
-  return { kind: "user", userId: sub, deviceId: did as string | undefined };
+  return { kind: "user", userId: sub as string, deviceId: did as string | undefined };
 }
 
 /** The bearer token of an `Authorization` header, if any. */

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { ErrorCode, type Scope } from "../../protocol/index.js";
 import { AuthError, bearerOf, verifyToken, type Identity } from "../auth.js";
 import type { Env } from "../../common/env.js";
+import { configOf } from "../config-cache.js";
 import { apiError } from "../errors.js";
 
 export type AuthVars = { identity: Identity };
@@ -10,7 +11,7 @@ async function identify(header: string | undefined, env: Env): Promise<Identity>
   const token = bearerOf(header);
   if (!token) throw apiError(ErrorCode.UNAUTHORIZED, "missing Authorization: Bearer <token>");
   try {
-    return await verifyToken(token, env);
+    return await verifyToken(token, env, configOf(env));
   } catch (err) {
     if (err instanceof AuthError && err.code === "MISCONFIGURED") throw apiError(ErrorCode.INTERNAL, err.message, { cause: err });
     throw apiError(ErrorCode.TOKEN_INVALID, err instanceof Error ? err.message : "token rejected", { cause: err });

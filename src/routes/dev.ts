@@ -3,8 +3,9 @@ import { SignJWT } from "jose";
 import * as z from "zod/mini";
 import { DeviceName, ErrorCode, Id, SCOPES } from "../../protocol/index.js";
 import type { Env } from "../../common/env.js";
+import { configOf } from "../config-cache.js";
 import { apiError } from "../errors.js";
-import { readJson } from "../middleware/json-body.js";
+import { jsonBody } from "../middleware/json-body.js";
 
 /** `POST /api/dev/sign-in` body: who to be, on which device. */
 export const DevSignInBody = z.strictObject({
@@ -49,17 +50,44 @@ export function devSignInEnabled(env: Pick<Env, "DEV_SIGN_IN">): boolean {
   return env.DEV_SIGN_IN === "1";
 }
 
-/** Without DEV_SIGN_IN=1 the dev routes answer exactly like a route that does not exist. */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * True for a loopback hostname (`127.0.0.1`, `localhost`, `[::1]`), as `URL.hostname` spells it.
+ * @example isLoopbackHost("localhost") // true
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    return isLoopbackHost(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Without DEV_SIGN_IN=1 the dev routes answer exactly like a route that does not exist. With it,
+ * they still answer only a loopback Host (and a loopback Origin, if any): a page on an attacker's
+ * domain that rebinds its DNS name to 127.0.0.1 reaches the local server with its own Host and
+ * Origin, and must not be handed tokens.
+ */
 const onlyWhenEnabled = (): MiddlewareHandler<DevEnv> => async (c, next) => {
   if (!devSignInEnabled(c.env)) throw apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`);
+  const origin = c.req.header("Origin");
+  if (!isLoopbackHost(new URL(c.req.url).hostname) || (origin !== undefined && !isLoopbackOrigin(origin))) {
+    throw apiError(ErrorCode.FORBIDDEN, "the dev routes answer only on a loopback host (127.0.0.1, localhost, [::1])");
+  }
   await next();
 };
 
-async function sign(env: Env, subject: string, claims: Record<string, unknown>, expiresAt: number): Promise<string> {
+async function sign(env: Env, subject: string, claims: Record<string, unknown>, expiresAt: number, audience = env.JWT_AUDIENCE): Promise<string> {
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(subject)
     .setIssuedAt().setExpirationTime(Math.floor(expiresAt / 1000));
   if (env.JWT_ISSUER) jwt = jwt.setIssuer(env.JWT_ISSUER);
-  if (env.JWT_AUDIENCE) jwt = jwt.setAudience(env.JWT_AUDIENCE);
+  if (audience) jwt = jwt.setAudience(audience);
   return jwt.sign(new TextEncoder().encode(env.JWT_SECRET));
 }
 
@@ -70,8 +98,8 @@ async function sign(env: Env, subject: string, claims: Record<string, unknown>, 
 export const devRoutes = new Hono<DevEnv>()
   .use(onlyWhenEnabled())
   .get("/", (c) => c.json({ enabled: true, tokenTtlSeconds: TOKEN_TTL_S }))
-  .post("/sign-in", async (c) => {
-    const body = await readJson(c, DevSignInBody);
+  .post("/sign-in", jsonBody(DevSignInBody), async (c) => {
+    const body = c.req.valid("json");
     if (!c.env.JWT_SECRET || c.env.JWT_JWKS_URL) {
       throw apiError(ErrorCode.INTERNAL, "dev sign-in needs JWT_SECRET (and no JWT_JWKS_URL): tokens are signed with it");
     }
@@ -83,7 +111,7 @@ export const devRoutes = new Hono<DevEnv>()
       deviceName: body.deviceName,
       token: await sign(c.env, body.userId, { did: deviceId }, expiresAt),
       testerToken: await sign(c.env, body.userId, {}, expiresAt),
-      serviceToken: await sign(c.env, SERVICE_NAME, { scope: `${SCOPES.PUBLISH} ${SCOPES.READ}` }, expiresAt),
+      serviceToken: await sign(c.env, SERVICE_NAME, { scope: `${SCOPES.PUBLISH} ${SCOPES.READ}` }, expiresAt, configOf(c.env).serviceAudience ?? c.env.JWT_AUDIENCE),
       expiresAt,
     };
     return c.json(result, 200, { "Cache-Control": "no-store" });

@@ -9,7 +9,7 @@ import { hubOf } from "../hub.js";
 import { apiError } from "../errors.js";
 import { mapConcurrent } from "../fanout.js";
 import { requireService, type AuthVars } from "../middleware/auth.js";
-import { readJson } from "../middleware/json-body.js";
+import { jsonBody } from "../middleware/json-body.js";
 
 type Ctx = Context<{ Bindings: Env; Variables: AuthVars }>;
 
@@ -63,16 +63,16 @@ async function publishOne(c: Ctx, body: { userId: string }, type: EventType, dat
 /** `/api/sync/*`: the service API. Writes need `sync:publish`, reads `sync:read`. */
 export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
   .get("/status", (c) => c.json({ ok: true, version: "0.1.0", time: Date.now() }))
-  .post("/shoot-progress", requireService(SCOPES.PUBLISH), async (c) => {
-    const body = await readJson(c, ShootProgressBody);
+  .post("/shoot-progress", requireService(SCOPES.PUBLISH), jsonBody(ShootProgressBody), async (c) => {
+    const body = c.req.valid("json");
     return publishOne(c, body, "SHOOT_PROGRESS", strip(body));
   })
-  .post("/credit-update", requireService(SCOPES.PUBLISH), async (c) => {
-    const body = await readJson(c, CreditUpdateBody);
+  .post("/credit-update", requireService(SCOPES.PUBLISH), jsonBody(CreditUpdateBody), async (c) => {
+    const body = c.req.valid("json");
     return publishOne(c, body, "CREDIT_UPDATE", strip(body));
   })
-  .post("/prompt-change", requireService(SCOPES.PUBLISH), async (c) => {
-    const body = await readJson(c, PromptChangeBody);
+  .post("/prompt-change", requireService(SCOPES.PUBLISH), jsonBody(PromptChangeBody), async (c) => {
+    const body = c.req.valid("json");
     const data = strip(body);
     if (body.userId !== undefined) return publishOne(c, { ...body, userId: body.userId }, "PROMPT_CHANGE", data);
     const idempotency = await idempotencyOf(c, body);
@@ -90,8 +90,8 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     });
     return c.json({ results }, 202);
   })
-  .post("/state", requireService(SCOPES.PUBLISH), async (c) => {
-    const body = await readJson(c, StateBody);
+  .post("/state", requireService(SCOPES.PUBLISH), jsonBody(StateBody), async (c) => {
+    const body = c.req.valid("json");
     const events: { type: EventType; data: unknown }[] = [];
     if (body.limbic && Object.keys(body.limbic).length) events.push({ type: "LIMBIC_UPDATE", data: body.limbic });
     if (body.convergence && Object.keys(body.convergence).length) events.push({ type: "CONVERGENCE_UPDATE", data: body.convergence });
@@ -101,14 +101,14 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, seqs: result.seqs, delivered: result.delivered, ...duplicateOf(result) }, 202);
   })
-  .post("/dream", requireService(SCOPES.PUBLISH), async (c) => {
-    const body = await readJson(c, DreamBody);
+  .post("/dream", requireService(SCOPES.PUBLISH), jsonBody(DreamBody), async (c) => {
+    const body = c.req.valid("json");
     const result = await hubOf(c.env, body.userId).startDream({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
     if (isHubError(result)) throwHubError(result);
     return c.json({ cycleId: result.cycleId, seq: result.seq, ...duplicateOf(result) }, 202);
   })
-  .post("/dream-result", requireService(SCOPES.PUBLISH), async (c) => {
-    const body = await readJson(c, DreamResultBody);
+  .post("/dream-result", requireService(SCOPES.PUBLISH), jsonBody(DreamResultBody), async (c) => {
+    const body = c.req.valid("json");
     const result = await hubOf(c.env, body.userId).dreamResult({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, ...duplicateOf(result) }, 202);

@@ -17,12 +17,39 @@ const ConnectQuery = z.object({
   topics: z.optional(z.pipe(z.pipe(z.string(), z.transform((s) => s.split(",").map((t) => t.trim()).filter(Boolean))), z.array(Topic).check(z.minLength(1, "name at least one topic")))),
 });
 
+/** A close frame's reason may hold at most 123 bytes of UTF-8. */
+const MAX_REASON_BYTES = 123;
+const utf8 = new TextEncoder();
+
+/**
+ * Cuts a close reason to fit its frame, by UTF-8 bytes and at a character boundary, marking the
+ * cut with an ellipsis. A reason that quotes the client (an Origin, a name) may be non-ASCII, and
+ * `close()` throws on a reason past 123 bytes.
+ */
+function fitReason(reason: string): string {
+  if (utf8.encode(reason).byteLength <= MAX_REASON_BYTES) return reason;
+  const room = MAX_REASON_BYTES - utf8.encode("…").byteLength;
+  let out = "";
+  let bytes = 0;
+  for (const ch of reason) {
+    bytes += utf8.encode(ch).byteLength;
+    if (bytes > room) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
 /** Accepts the upgrade and closes at once with a code, so a browser can read why. */
 function closeWith(code: number, reason: string, subprotocol?: string): Response {
   const pair = new WebSocketPair();
   pair[1].accept();
-  pair[1].close(code, reason.slice(0, 120));
+  pair[1].close(code, fitReason(reason));
   return new Response(null, { status: 101, webSocket: pair[0], headers: subprotocol ? { "Sec-WebSocket-Protocol": subprotocol } : undefined });
+}
+
+/** JSON with every non-ASCII character escaped (`\u00e9`): header values are bytes, a name may not be ASCII. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** `GET /ws`: authenticates, checks origin and options, and hands the socket to the user's hub. */
@@ -45,7 +72,7 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
   if (!token) return closeWith(CloseCode.TOKEN_MISSING, "token missing", subprotocol);
   let identity;
   try {
-    identity = await verifyToken(token, c.env);
+    identity = await verifyToken(token, c.env, configOf(c.env));
   } catch (err) {
     if (err instanceof AuthError && err.code === "MISCONFIGURED") {
       console.error("GET /ws:", err.message);
@@ -73,5 +100,5 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
   };
   const stub = hubStub(c.env, identity.userId);
   // A fresh request: nothing the client sent reaches the hub but the upgrade and what was verified here.
-  return stub.fetch(new Request(c.req.url, { headers: { Upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(params) } }));
+  return stub.fetch(new Request(c.req.url, { headers: { Upgrade: "websocket", [CONNECT_HEADER]: asciiJson(params) } }));
 });

@@ -159,7 +159,7 @@ describe("options", () => {
 
   it("fills the defaults and turns http into ws", () => {
     const o = resolveOptions(base);
-    expect(o).toMatchObject({ url: "wss://nerve.example/ws", maxRetries: 10, backoff: { minDelayMs: 1000, maxDelayMs: 30000, factor: 2, jitter: 0.2 }, ackIntervalMs: 10000, maxOutbox: 200, tokenTransport: "query", platform: "cli" });
+    expect(o).toMatchObject({ url: "wss://nerve.example/ws", maxRetries: 10, backoff: { minDelayMs: 1000, maxDelayMs: 30000, factor: 2, jitter: 0.2 }, ackIntervalMs: 10000, maxOutbox: 200, tokenTransport: "subprotocol", platform: "cli" });
     expect(resolveOptions({ ...base, url: "http://127.0.0.1:1/ws", backoff: { minDelayMs: 5 } }).backoff).toEqual({ minDelayMs: 5, maxDelayMs: 30000, factor: 2, jitter: 0.2 });
   });
 

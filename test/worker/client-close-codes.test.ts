@@ -48,8 +48,9 @@ describe("client: close codes", () => {
   });
 
   it("4001 (no token reached the server) is terminal", async () => {
+    // The query form, with the token cut out of the URL on the way.
     const factory = selfWebSocket({ mapUrl: (u) => u.replace(/token=[^&]+&?/, "") });
-    const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: factory, ...FAST });
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(uniqueUser()), storage: memoryStorage(), WebSocket: factory, tokenTransport: "query", ...FAST });
     const closes = track(client);
     await expect(client.whenSynced()).rejects.toMatchObject({ code: "CLOSED" });
     expect(closes).toEqual([{ code: 4001, willRetry: false }]);

@@ -36,13 +36,27 @@ describe("client: connect", () => {
     expect(statuses).toEqual(["connected", "closed"]);
   });
 
-  it("sends the token as a subprotocol when asked, and the server answers nerve.v1", async () => {
+  it("sends the token as a subprotocol by default, never in the URL, and the server answers nerve.v1", async () => {
     const user = uniqueUser();
-    const factory = selfWebSocket();
-    const client = createNerveClient({ url: "wss://nerve.test/ws", getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, tokenTransport: "subprotocol" });
+    const urls: string[] = [];
+    const factory = selfWebSocket({ mapUrl: (u) => (urls.push(u), u) });
+    const client = createNerveClient({ url: "wss://nerve.test/ws", getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory });
     await client.whenSynced();
     expect(factory.sockets[0]!.protocol).toBe("nerve.v1");
+    expect(urls).toHaveLength(1);
+    expect(urls[0]).not.toMatch(/token=/);
     expect(client.getSnapshot().userId).toBe(user);
+    await client.close();
+  });
+
+  it("still sends ?token= when asked (tokenTransport: \"query\")", async () => {
+    const user = uniqueUser();
+    const urls: string[] = [];
+    const factory = selfWebSocket({ mapUrl: (u) => (urls.push(u), u) });
+    const client = createNerveClient({ url: "wss://nerve.test/ws", getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, tokenTransport: "query" });
+    await client.whenSynced();
+    expect(factory.sockets[0]!.protocol).toBe("");
+    expect(urls[0]).toMatch(/[?&]token=ey/);
     await client.close();
   });
 

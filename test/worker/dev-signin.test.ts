@@ -12,8 +12,11 @@ import { connect, uniqueUser } from "./helpers.js";
 const base = env as unknown as Env;
 const withFlag = (value: string | undefined): Env => ({ ...base, DEV_SIGN_IN: value });
 
-function signIn(e: Env, body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) {
-  return app.request("https://nerve.test/api/dev/sign-in", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) }, e);
+// The dev routes answer only a loopback Host, as `npm start` serves them.
+const LOCAL = "http://127.0.0.1:8787";
+
+function signIn(e: Env, body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }, origin = LOCAL) {
+  return app.request(`${origin}/api/dev/sign-in`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) }, e);
 }
 
 describe("dev sign-in without DEV_SIGN_IN=1 (a deployed worker)", () => {
@@ -46,7 +49,7 @@ describe("dev sign-in with DEV_SIGN_IN=1 (npm start's .dev.vars)", () => {
   const on = withFlag("1");
 
   it("reports that it is enabled", async () => {
-    const res = await app.request("https://nerve.test/api/dev", {}, on);
+    const res = await app.request(`${LOCAL}/api/dev`, {}, on);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ enabled: true, tokenTtlSeconds: 86400 });
   });
@@ -111,6 +114,37 @@ describe("dev sign-in with DEV_SIGN_IN=1 (npm start's .dev.vars)", () => {
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INTERNAL");
   });
+});
+
+describe("dev sign-in with DEV_SIGN_IN=1 on a host that is not loopback", () => {
+  const on = withFlag("1");
+  const refused = { error: { code: "FORBIDDEN", message: "the dev routes answer only on a loopback host (127.0.0.1, localhost, [::1])" } };
+
+  it("refuses the DNS-rebinding shape (attacker Host and Origin) with 403 FORBIDDEN and mints nothing", async () => {
+    const res = await signIn(on, { userId: "alice", deviceName: "Laptop" }, { "Content-Type": "application/json", Origin: "http://evil.example:8787" }, "http://evil.example:8787");
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual(refused);
+    const get = await app.request("http://evil.example:8787/api/dev", {}, on);
+    expect(get.status).toBe(403);
+    expect(await get.json()).toEqual(refused);
+  });
+
+  it("refuses a public host even without an Origin, and a loopback Host with a foreign Origin", async () => {
+    const deployed = await signIn(on, { userId: "alice", deviceName: "Laptop" }, { "Content-Type": "application/json" }, "https://nerve.example.com");
+    expect(deployed.status).toBe(403);
+    expect(await deployed.json()).toEqual(refused);
+    const crossSite = await signIn(on, { userId: "alice", deviceName: "Laptop" }, { "Content-Type": "application/json", Origin: "https://evil.example" });
+    expect(crossSite.status).toBe(403);
+    expect(await crossSite.json()).toEqual(refused);
+  });
+
+  for (const host of ["http://localhost:8787", "http://[::1]:8787", "http://127.0.0.1:9000"]) {
+    it(`answers on the loopback host ${host}, with its own Origin`, async () => {
+      const res = await signIn(on, { userId: "alice", deviceName: "Laptop" }, { "Content-Type": "application/json", Origin: host }, host);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ userId: "alice", deviceId: "laptop" });
+    });
+  }
 });
 
 describe("deviceIdOf", () => {

@@ -55,6 +55,8 @@ function pageStorage(): NerveStorage {
 function makeClient(session: Session): NerveClient {
   const client = createNerveClient({
     url: socketUrl(),
+    // Never `?token=`: a browser prints the URL of a socket that fails to connect to the console.
+    tokenTransport: "subprotocol",
     getToken: () => {
       const s = getSession();
       if (!s) throw new Error("signed out");

@@ -5,7 +5,6 @@ import { socketUrl } from "./nerve.js";
 
 export interface TesterOptions {
   token: string;
-  transport: "query" | "subprotocol";
   since: string;
   device: string;
   platform: Platform;
@@ -26,17 +25,20 @@ export interface LogEntry {
 
 const MAX_LOG = 1000;
 
-/** The URL and subprotocols of a raw connection with the tester's options. */
-export function testerTarget(o: TesterOptions): { url: string; protocols?: string[] } {
+/**
+ * The URL and subprotocols of a raw connection with the tester's options. The token always goes in
+ * the subprotocol list: a browser prints the URL of a failed socket to the console, so a token in
+ * the query would end up there (and in screenshots of it).
+ */
+export function testerTarget(o: TesterOptions): { url: string; protocols: string[] } {
   const q = new URLSearchParams();
-  if (o.transport === "query") q.set("token", o.token.trim());
   if (o.since.trim()) q.set("since", o.since.trim());
   if (o.device.trim()) q.set("device", o.device.trim());
   q.set("platform", o.platform);
   if (o.name.trim()) q.set("name", o.name.trim());
   if (o.topics.length) q.set("topics", o.topics.join(","));
   const qs = q.toString();
-  return { url: `${socketUrl()}${qs ? `?${qs}` : ""}`, protocols: o.transport === "subprotocol" ? [SUBPROTOCOL, `${BEARER_PREFIX}${o.token.trim()}`] : undefined };
+  return { url: `${socketUrl()}${qs ? `?${qs}` : ""}`, protocols: [SUBPROTOCOL, `${BEARER_PREFIX}${o.token.trim()}`] };
 }
 
 function describe(text: string): Pick<LogEntry, "type" | "seq" | "error"> {

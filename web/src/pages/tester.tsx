@@ -35,7 +35,7 @@ function ConnectForm({ onConnect, onDisconnect, status, defaultToken, userId }: 
   onConnect: (o: TesterOptions) => void; onDisconnect: () => void; status: keyof typeof STATUS_WORD; defaultToken: string; userId: string;
 }) {
   const [o, setO] = useState<TesterOptions>({
-    token: defaultToken, transport: "query", since: "", device: "tester", platform: "ios", name: "Tester iPhone", topics: [], reconnect: true,
+    token: defaultToken, since: "", device: "tester", platform: "ios", name: "Tester iPhone", topics: [], reconnect: true,
   });
   const set = <K extends keyof TesterOptions>(k: K, v: TesterOptions[K]) => setO((p) => ({ ...p, [k]: v }));
   const toggleTopic = (t: Topic) => set("topics", o.topics.includes(t) ? o.topics.filter((x) => x !== t) : [...o.topics, t]);
@@ -52,13 +52,6 @@ function ConnectForm({ onConnect, onDisconnect, status, defaultToken, userId }: 
         <span className="hint">Yours ({userId}) by default; paste any token to test it</span>
       </div>
       <div className="grid grid-2" style={{ gap: "0.6rem" }}>
-        <div className="field">
-          <label htmlFor="t-transport">Token in</label>
-          <select id="t-transport" value={o.transport} onChange={(e) => set("transport", e.target.value as TesterOptions["transport"])}>
-            <option value="query">?token= query</option>
-            <option value="subprotocol">subprotocol</option>
-          </select>
-        </div>
         <div className="field">
           <label htmlFor="t-since">since (seq)</label>
           <input id="t-since" inputMode="numeric" value={o.since} onChange={(e) => set("since", e.target.value)} placeholder="none: full state" />
