@@ -93,7 +93,7 @@ describe("React hooks against a live server", () => {
     await waitFor(() => expect(text("prompt")).toBe("4:p9"), { timeout: 10_000 });
 
     // Browser default storage: the cursor went to localStorage under the user's key.
-    await waitFor(() => expect(localStorage.getItem(`nerve:u:${user}:cursor`)).toBe("4"), { timeout: 10_000 });
+    await waitFor(() => expect(localStorage.getItem(`nerve:u:${user}:cursor`)).toMatch(/^4:[A-Za-z0-9_-]{1,32}$/), { timeout: 10_000 });
 
     // A second device appears in the list, then goes.
     const other = createNerveClient({ url: nerve.wsUrl, getToken: () => nerve.userToken(user), deviceId: "phone", platform: "ios", storagePrefix: "nerve-phone" });
