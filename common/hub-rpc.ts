@@ -86,6 +86,10 @@ export const ConnectParams = z.object({
   topics: z.nullable(z.array(Topic)),
   since: z.optional(z.int().check(z.gte(0))),
   epoch: z.optional(Epoch),
+  /** The token's `exp` (seconds since epoch): the socket is closed with 4002 after it, unless refreshed. */
+  exp: z.optional(z.int()),
+  /** Whether the deviceId came from the token's `did`: then a refreshed token must carry the same one. */
+  tokenDevice: z.optional(z.boolean()),
   subprotocol: z.optional(z.string()),
 });
 export type ConnectParams = z.infer<typeof ConnectParams>;

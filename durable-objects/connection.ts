@@ -19,6 +19,10 @@ export interface Attachment {
   rejectionWindowStart: number;
   /** Set once the hub has counted this connection gone (sweep, error or close may each report it). */
   gone?: boolean;
+  /** When the connection's authority ends: its token's `exp`, in ms since epoch (moved by REFRESH). */
+  expiresAt?: number;
+  /** The deviceId came from the token's `did`: a refreshed token must name the same device. */
+  tokenDevice?: boolean;
 }
 
 /** Tags for `acceptWebSocket`: one for the device, one per topic (at most 7 of the 10 allowed). */
@@ -51,7 +55,14 @@ export function readAttachment(ws: WebSocket): Attachment | null {
     rejections: typeof a.rejections === "number" ? a.rejections : 0,
     rejectionWindowStart: typeof a.rejectionWindowStart === "number" ? a.rejectionWindowStart : a.connectedAt,
     gone: a.gone === true,
+    ...(typeof a.expiresAt === "number" ? { expiresAt: a.expiresAt } : {}),
+    ...(a.tokenDevice === true ? { tokenDevice: true } : {}),
   };
+}
+
+/** Whether a connection's token has expired (and no REFRESH moved it). */
+export function expired(a: Attachment, now: number): boolean {
+  return a.expiresAt !== undefined && now >= a.expiresAt;
 }
 
 /** Whether a connection receives a topic. */

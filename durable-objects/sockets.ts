@@ -1,5 +1,5 @@
 import { CloseCode, EVENT_TOPIC, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
-import { deviceTag, readAttachment, topicTag, type Attachment } from "./connection.js";
+import { deviceTag, expired, readAttachment, topicTag, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
 import { Presence } from "./presence.js";
 
@@ -7,6 +7,12 @@ import { Presence } from "./presence.js";
  * The hub's open WebSockets, as the runtime holds them across hibernation: fan-out by topic tag,
  * presence, and the heartbeat sweep. Everything per connection lives in its attachment.
  */
+/**
+ * How long after a token's `exp` its socket may stay open: the sweep that closes it is moved no
+ * earlier than this, so that the regular sweep (every 2 x heartbeat) usually does it at no extra wake.
+ */
+export const EXPIRY_SLACK_MS = 50_000;
+
 export class Sockets {
   private readonly presence: Presence;
 
@@ -106,15 +112,21 @@ export class Sockets {
 
   /**
    * Closes with 4010 the connections that sent no `ping` (answered by the runtime, which keeps its
-   * timestamp) nor any frame for twice the heartbeat. Returns when to look again, or null when no
-   * connection is left.
+   * timestamp) nor any frame for twice the heartbeat, and with 4002 those whose token expired.
+   * Returns when to look again, or null when no connection is left.
    */
   sweep(now: number, heartbeatMs: number): number | null {
     const limit = 2 * heartbeatMs;
     let oldest = Infinity;
+    let firstExpiry = Infinity;
     for (const ws of this.ctx.getWebSockets()) {
       const a = readAttachment(ws);
       if (a?.gone) continue;
+      if (a && expired(a, now)) {
+        this.close(ws, CloseCode.TOKEN_INVALID, "token expired");
+        continue;
+      }
+      if (a?.expiresAt !== undefined) firstExpiry = Math.min(firstExpiry, a.expiresAt);
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const last = Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
       if (now - last > limit) {
@@ -126,6 +138,7 @@ export class Sockets {
     if (oldest === Infinity) return null;
     // At most one wake per twice the heartbeat: a dead socket goes within 2-4 heartbeats, and a
     // hibernated hub with healthy, pinging devices wakes once a minute (at the default), not twice.
-    return Math.max(oldest + limit, now + limit);
+    // Token expiry rides on the same wake whenever one falls within EXPIRY_SLACK_MS after `exp`.
+    return Math.min(Math.max(oldest + limit, now + limit), firstExpiry + EXPIRY_SLACK_MS);
   }
 }

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, type NerveEvent } from "../protocol/index.js";
+import { verifyToken } from "../common/auth.js";
 import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
 import {
@@ -20,7 +21,7 @@ import { RateLimiter } from "./rate-limiter.js";
 import { Retention } from "./retention.js";
 import { migrate } from "./schema.js";
 import { Scheduler, type JobHandler } from "./scheduler.js";
-import { Sockets } from "./sockets.js";
+import { EXPIRY_SLACK_MS, Sockets } from "./sockets.js";
 import { StateStore } from "./state-store.js";
 
 /** The parts a hub drives, over one storage. Built anew after an erasure. */
@@ -85,7 +86,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs);
     this.parts = {
       log, store, devices, sockets, scheduler, writer, dreams, catchUp,
-      inbox: new Inbox({ config, sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention }),
+      inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention }),
       services: new ServiceWrites(dedup, limiter, retention, config),
       jobs: {
         prune: (_job, now) => retention.run(now),
@@ -134,6 +135,8 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const attachment: Attachment = {
       userId: params.userId, deviceId, platform: params.platform, name: params.name, topics: params.topics,
       connectedAt: now, lastMessageAt: now, rejections: 0, rejectionWindowStart: now,
+      ...(params.exp !== undefined ? { expiresAt: params.exp * 1000 } : {}),
+      ...(params.tokenDevice ? { tokenDevice: true } : {}),
     };
     const resumeFrom = catchUp.canResume(params, deviceId) ? params.since : null;
     const firstOfDevice = sockets.openCount(deviceId) === 0;
@@ -143,7 +146,8 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       devices.seen(deviceId, params.platform, params.name, params.topics, now);
       catchUp.send(server, attachment, resumeFrom, now);
       if (firstOfDevice) sockets.presenceChanged(deviceId, now);
-      await scheduler.schedule("sweep", now + 2 * this.config.heartbeatMs, { onlyIfEarlier: true });
+      const sweepAt = Math.min(now + 2 * this.config.heartbeatMs, (attachment.expiresAt ?? Infinity) + EXPIRY_SLACK_MS);
+      await scheduler.schedule("sweep", sweepAt, { onlyIfEarlier: true });
     } catch (err) {
       console.error("UserHub.fetch: catch-up failed:", err);
       sockets.close(server, CloseCode.INTERNAL, "the server failed to start this connection");

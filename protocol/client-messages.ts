@@ -40,6 +40,8 @@ export const CLIENT_MESSAGE_DATA = {
   DREAM_CANCEL: DreamCancelData,
   DREAM_SCHEDULE: DreamScheduleData,
   STATE_SYNC: z.strictObject({}),
+  /** Extension: a fresh token for this socket, sent before the current one expires. */
+  REFRESH: z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(8192)) }),
 } as const;
 export type ClientMessageType = keyof typeof CLIENT_MESSAGE_DATA;
 export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_DATA) as ClientMessageType[];

@@ -2,7 +2,8 @@ import { CloseCode, ErrorCode, stateKeyOf, type ClientMessage, type EventType, t
 import { isHubError } from "../../common/hub-rpc.js";
 import type { Config } from "../../common/config.js";
 import { errorFrame, overLimit, peek, toClientMessage, type ErrorFrame } from "../client-frame.js";
-import type { Attachment } from "../connection.js";
+import type { Identity } from "../../common/auth.js";
+import { expired, type Attachment } from "../connection.js";
 import type { Dedup } from "../dedup.js";
 import type { DeviceRegistry } from "../devices.js";
 import type { DreamCycles } from "../dream/cycles.js";
@@ -45,6 +46,8 @@ type Answer = Record<string, unknown> & { type: string };
 
 export interface InboxParts {
   config: Config;
+  /** Verifies a token as the Worker does at connect (same keys, same policy). */
+  verify: (token: string) => Promise<Identity>;
   sockets: Sockets;
   limiter: RateLimiter;
   dedup: Dedup;
@@ -96,6 +99,12 @@ export class Inbox {
     // Read first (the frame is bounded by size) so that every refusal, the rate limit's included,
     // names the message id it refuses; a flood of garbage spends the bucket like any message.
     const frame = peek(message);
+    // A socket whose token expired takes nothing but the REFRESH that would extend it.
+    if (expired(a, now) && (frame.json as { type?: unknown } | undefined)?.type !== "REFRESH") {
+      sockets.send(ws, errorFrame(frame.id, ErrorCode.TOKEN_INVALID, "token expired; reconnect with a fresh token"));
+      sockets.close(ws, CloseCode.TOKEN_INVALID, "token expired");
+      return;
+    }
     const bucket = this.p.limiter.take("client", config.rateLimitPerMinute, now);
     if (!bucket.allowed) {
       return this.refuse(ws, a, errorFrame(frame.id, ErrorCode.RATE_LIMITED, `more than ${config.rateLimitPerMinute} messages a minute`, { retryAfterMs: bucket.retryAfterMs }), now);
@@ -143,6 +152,8 @@ export class Inbox {
       case "ACK":
         this.p.devices.ack(a.deviceId, Math.min(msg.data.seq, this.p.log.lastSeq));
         return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
+      case "REFRESH":
+        return this.refresh(ws, a, msg.id, msg.data.token, now);
       case "STATE_SYNC":
         this.p.sockets.send(ws, this.p.catchUp.stateFrame(a, 0, true, now));
         return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
@@ -169,6 +180,30 @@ export class Inbox {
         return errorFrame(other.id, ErrorCode.UNKNOWN_TYPE, `${other.type} is not handled by this server yet`);
       }
     }
+  }
+
+  /**
+   * REFRESH: a valid token for the same user (and device, when the first token named one) moves
+   * the socket's expiry to the new token's `exp`. Any other token ends the socket: ERROR, then 4002.
+   */
+  private async refresh(ws: WebSocket, a: Attachment, id: string | undefined, token: string, now: number): Promise<Answer | null> {
+    let reason: string | null = null;
+    let identity: Identity | null = null;
+    try {
+      identity = await this.p.verify(token);
+    } catch (err) {
+      reason = err instanceof Error ? err.message : "token rejected";
+    }
+    if (identity && identity.kind !== "user") reason = "a service token cannot hold a socket";
+    else if (identity && identity.userId !== a.userId) reason = "the token is for another user";
+    else if (identity && (a.tokenDevice || identity.deviceId !== undefined) && identity.deviceId !== a.deviceId) reason = "the token is for another device";
+    if (reason !== null || identity?.kind !== "user") {
+      this.p.sockets.send(ws, errorFrame(id, ErrorCode.TOKEN_INVALID, `REFRESH refused: ${reason ?? "token rejected"}`));
+      this.p.sockets.close(ws, CloseCode.TOKEN_INVALID, "token refresh refused");
+      return null;
+    }
+    a.expiresAt = identity.exp * 1000;
+    return { type: "ACCEPTED", ...(id !== undefined ? { id } : {}) };
   }
 
   /**

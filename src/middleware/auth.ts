@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ErrorCode, type Scope } from "../../protocol/index.js";
-import { AuthError, bearerOf, verifyToken, type Identity } from "../auth.js";
+import { AuthError, bearerOf, verifyToken, type Identity } from "../../common/auth.js";
 import type { Env } from "../../common/env.js";
 import { configOf } from "../config-cache.js";
 import { apiError } from "../errors.js";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import * as z from "zod/mini";
 import { BEARER_PREFIX, CloseCode, DeviceName, Epoch, ErrorCode, Id, Platform, SUBPROTOCOL, Topic, toWireIssues } from "../../protocol/index.js";
 import { CONNECT_HEADER, type ConnectParams } from "../../common/hub-rpc.js";
-import { AuthError, verifyToken } from "../auth.js";
+import { AuthError, verifyToken } from "../../common/auth.js";
 import { configOf } from "../config-cache.js";
 import { hubStub } from "../hub.js";
 import type { Env } from "../../common/env.js";
@@ -96,6 +96,8 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
     topics: q.topics ? [...new Set(q.topics)] : null,
     since: q.since,
     epoch: q.epoch,
+    exp: identity.exp,
+    tokenDevice: identity.deviceId !== undefined,
     subprotocol,
   };
   const stub = hubStub(c.env, identity.userId);

@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthError, bearerOf, verifyToken } from "../../src/auth.js";
+import { AuthError, bearerOf, verifyToken } from "../../common/auth.js";
 
 const SECRET = "unit-secret-0123456789abcdef0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -26,7 +26,7 @@ async function refusal(p: Promise<unknown>): Promise<AuthError> {
 
 describe("verifyToken", () => {
   it("classifies a user token, with its did", async () => {
-    expect(await verifyToken(await sign({ did: "phone" }), { JWT_SECRET: SECRET })).toEqual({ kind: "user", userId: "alice", deviceId: "phone" });
+    expect(await verifyToken(await sign({ did: "phone" }), { JWT_SECRET: SECRET })).toEqual({ kind: "user", userId: "alice", deviceId: "phone", exp: expect.any(Number) });
   });
 
   it("classifies a token with a sync scope as a service token", async () => {
@@ -59,7 +59,7 @@ describe("verifyToken", () => {
     expect((await refusal(verifyToken(await sign({ aud: "other", iss: "https://auth.example" }), settings))).code).toBe("TOKEN_INVALID");
     expect((await refusal(verifyToken(await sign({ aud: "nerve", iss: "https://evil.example" }), settings))).code).toBe("TOKEN_INVALID");
     expect((await refusal(verifyToken(await sign({}), settings))).code).toBe("TOKEN_INVALID");
-    expect(await verifyToken(await sign({ aud: "nerve", iss: "https://auth.example" }), settings)).toEqual({ kind: "user", userId: "alice", deviceId: undefined });
+    expect(await verifyToken(await sign({ aud: "nerve", iss: "https://auth.example" }), settings)).toEqual({ kind: "user", userId: "alice", deviceId: undefined, exp: expect.any(Number) });
   });
 
   it("refuses a userId outside the contract's alphabet", async () => {
@@ -90,7 +90,7 @@ describe("verifyToken", () => {
 
     it("verifies ES256 tokens against the key set and refuses HS256 ones", async () => {
       const es = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject("carol").setExpirationTime(now() + 600).sign(privateKey);
-      expect(await verifyToken(es, { JWT_JWKS_URL: url, JWT_SECRET: SECRET })).toEqual({ kind: "user", userId: "carol", deviceId: undefined });
+      expect(await verifyToken(es, { JWT_JWKS_URL: url, JWT_SECRET: SECRET })).toEqual({ kind: "user", userId: "carol", deviceId: undefined, exp: expect.any(Number) });
       // With a JWKS configured, an HS256 token signed with the (known) secret must not pass: the algorithm is pinned.
       expect((await refusal(verifyToken(await sign({}), { JWT_JWKS_URL: url, JWT_SECRET: SECRET }))).code).toBe("TOKEN_INVALID");
     });

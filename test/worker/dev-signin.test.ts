@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.js";
-import { verifyToken } from "../../src/auth.js";
+import { verifyToken } from "../../common/auth.js";
 import type { Env } from "../../common/env.js";
 import { deviceIdOf } from "../../src/routes/dev.js";
 import { connect, uniqueUser } from "./helpers.js";
@@ -67,8 +67,8 @@ describe("dev sign-in with DEV_SIGN_IN=1 (npm start's .dev.vars)", () => {
     });
     expect(body.expiresAt as number).toBeGreaterThanOrEqual(before + 86_400_000 - 1000);
     expect(body.expiresAt as number).toBeLessThanOrEqual(Date.now() + 86_400_000);
-    expect(await verifyToken(body.token as string, base)).toEqual({ kind: "user", userId: "alice", deviceId: "work-mac" });
-    expect(await verifyToken(body.testerToken as string, base)).toEqual({ kind: "user", userId: "alice", deviceId: undefined });
+    expect(await verifyToken(body.token as string, base)).toEqual({ kind: "user", userId: "alice", deviceId: "work-mac", exp: expect.any(Number) });
+    expect(await verifyToken(body.testerToken as string, base)).toEqual({ kind: "user", userId: "alice", deviceId: undefined, exp: expect.any(Number) });
     expect(await verifyToken(body.serviceToken as string, base)).toEqual({ kind: "service", service: "dev-tester", scopes: ["sync:publish", "sync:read"] });
   });
 

@@ -1,10 +1,10 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { Id, SCOPES, type Scope } from "../protocol/index.js";
-import { DEFAULTS } from "../common/config.js";
+import { DEFAULTS } from "./config.js";
 
 /** A verified identity: a user's device, or a processing service with scopes. */
 export type Identity =
-  | { kind: "user"; userId: string; deviceId?: string }
+  | { kind: "user"; userId: string; deviceId?: string; /** The token's `exp`, seconds since epoch: the socket's authority ends there. */ exp: number }
   | { kind: "service"; service: string; scopes: Scope[] };
 
 export type AuthErrorCode = "TOKEN_MISSING" | "TOKEN_INVALID" | "MISCONFIGURED";
@@ -120,7 +120,7 @@ export async function verifyToken(token: string, settings: AuthSettings, policy:
   if (!Id.safeParse(sub).success) throw new AuthError("TOKEN_INVALID", "token sub is not a valid userId");
   const did = payload.did;
   if (did !== undefined && !Id.safeParse(did).success) throw new AuthError("TOKEN_INVALID", "token did is not a valid deviceId");
-  return { kind: "user", userId: sub as string, deviceId: did as string | undefined };
+  return { kind: "user", userId: sub as string, deviceId: did as string | undefined, exp: payload.exp as number };
 }
 
 /** The bearer token of an `Authorization` header, if any. */
