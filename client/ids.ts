@@ -21,16 +21,20 @@ function base64UrlDecode(input: string): string {
 }
 
 /**
- * The `sub` (userId) and `did` of a JWT, read without verifying it: only to key local storage per
- * user before the server's WELCOME confirms who we are. Null when it cannot be read.
+ * The `sub` (userId), `did` and `exp` of a JWT, read without verifying it: to key local storage per
+ * user before the server's WELCOME confirms who we are, and to refresh in time. Null when it cannot be read.
  */
-export function peekToken(token: string): { sub: string; did?: string } | null {
+export function peekToken(token: string): { sub: string; did?: string; exp?: number } | null {
   const payload = token.split(".")[1];
   if (!payload) return null;
   try {
-    const claims = JSON.parse(base64UrlDecode(payload)) as { sub?: unknown; did?: unknown };
+    const claims = JSON.parse(base64UrlDecode(payload)) as { sub?: unknown; did?: unknown; exp?: unknown };
     if (typeof claims.sub !== "string" || claims.sub === "") return null;
-    return { sub: claims.sub, ...(typeof claims.did === "string" ? { did: claims.did } : {}) };
+    return {
+      sub: claims.sub,
+      ...(typeof claims.did === "string" ? { did: claims.did } : {}),
+      ...(typeof claims.exp === "number" && Number.isFinite(claims.exp) ? { exp: claims.exp } : {}),
+    };
   } catch {
     return null;
   }

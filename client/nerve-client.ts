@@ -6,6 +6,7 @@ import { Emitter } from "./emitter.js";
 import { watchWakeUps } from "./environment.js";
 import { Heartbeat } from "./heartbeat.js";
 import { peekToken, randomId } from "./ids.js";
+import { TokenRefresher } from "./token-refresher.js";
 import { LinkQuality } from "./link-quality.js";
 import { resolveOptions, type NerveClientOptions, type ResolvedOptions } from "./options.js";
 import { Outbox, type OutboxEntry } from "./outbox.js";
@@ -45,6 +46,9 @@ export class NerveClient {
   private readonly stored: UserStorage;
   private readonly link = new LinkQuality();
   private readonly heartbeat: Heartbeat;
+  private readonly refresher: TokenRefresher;
+  /** The token the current connection was opened with: its `exp` schedules the in-band refresh. */
+  private connectToken: string | null = null;
   private readonly sender: Sender;
   private readonly outbox: Outbox;
   private snap: NerveSnapshot;
@@ -108,6 +112,13 @@ export class NerveClient {
         this.patch({});
       },
       onDead: () => this.socket.kill("no pong within the timeout"),
+    });
+    this.refresher = new TokenRefresher({
+      getToken: () => this.o.getToken(),
+      expOf: (token) => peekToken(token)?.exp ?? null,
+      send: (text) => this.sendRaw(text),
+      newId: () => randomId("refresh-"),
+      onError: (err) => this.o.logger.warn("nerve: getToken failed while refreshing; the server will close at expiry and the client reconnect", err),
     });
     this.snap = {
       status: "closed", synced: false, userId: null, deviceId: this.deviceId, state: {}, versions: {}, devices: [],
@@ -239,6 +250,7 @@ export class NerveClient {
     const token = await this.o.getToken();
     if (typeof token !== "string" || token === "") throw new Error("getToken returned no token");
     const peek = peekToken(token);
+    this.connectToken = token;
     if (peek && peek.sub !== this.userKey) await this.loadUser(peek.sub);
     if (!this.deviceId) this.deviceId = await this.stored.deviceId();
     const query: [string, string | undefined][] = [
@@ -296,6 +308,7 @@ export class NerveClient {
 
   private stopLiveTimers(): void {
     this.heartbeat.stop();
+    this.refresher.stop();
     if (this.gapTimer) clearTimeout(this.gapTimer);
     this.gapTimer = null;
   }
@@ -352,6 +365,7 @@ export class NerveClient {
     this.deviceId = frame.deviceId;
     this.patch({ status: "connected", userId: frame.userId, deviceId: frame.deviceId });
     this.heartbeat.start(this.o.heartbeatMs ?? (frame.heartbeatMs > 0 ? frame.heartbeatMs : 30_000), this.o.pongTimeoutMs);
+    if (this.connectToken) this.refresher.start(this.connectToken);
     this.emitter.emit("welcome", frame);
   }
 
