@@ -4,7 +4,7 @@
  */
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNerveClient, memoryStorage, type NerveClient } from "../../client/index.js";
+import { createNerveClient, memoryStorage, type NerveClient, type WebSocketFactory } from "../../client/index.js";
 import { openSocket, startNerve, type Nerve } from "./harness.js";
 
 let nerve: Nerve;
@@ -31,12 +31,12 @@ describe("token lifecycle against wrangler dev", () => {
     const user = `refresh-${Date.now().toString(36)}`;
     let sockets = 0;
     let tokens = 0;
-    class Counted extends WebSocket {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        super(url, protocols);
+    const Counted = class {
+      constructor(url: string, protocols?: string | string[]) {
         sockets++;
+        return new WebSocket(url, protocols);
       }
-    }
+    } as unknown as WebSocketFactory;
     const client = createNerveClient({
       url: nerve.wsUrl, deviceId: "phone", storage: memoryStorage(), WebSocket: Counted,
       getToken: () => {
