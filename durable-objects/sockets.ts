@@ -1,4 +1,4 @@
-import { CloseCode, EVENT_TOPIC, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
+import { CloseCode, topicOfEvent, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
 import { deviceTag, readAttachment, topicTag, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
 
@@ -7,7 +7,19 @@ import type { DeviceRegistry } from "./devices.js";
  * presence, and the heartbeat sweep. Everything per connection lives in its attachment.
  */
 export class Sockets {
-  constructor(private readonly ctx: DurableObjectState, private readonly devices: DeviceRegistry) {}
+  /**
+   * Live bytes sent to each connection since its last ACK. The runtime exposes no socket backlog;
+   * this stands for it. Kept in memory, not in the attachment (it changes on every send): a hub that
+   * hibernates starts again from 0, which errs toward keeping a connection, never toward closing it.
+   */
+  private readonly unacked = new WeakMap<WebSocket, number>();
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly devices: DeviceRegistry,
+    /** Past this many unacknowledged live bytes a connection is closed with 4012. */
+    private readonly maxUnackedBytes = Infinity,
+  ) {}
 
   /**
    * Whether a socket is a live connection. The runtime keeps a socket the hub closed (a heartbeat
@@ -55,14 +67,30 @@ export class Sockets {
     }
   }
 
-  /** Sends an event to every connection that wants its topic, except `exclude`; returns how many got it. */
+  /**
+   * Sends an event to every connection that wants its topic, except `exclude`; returns how many got
+   * it. A connection that would pass MAX_UNACKED_BYTES is closed with 4012 instead: it resumes with
+   * `since`, and what it could not read is no longer held for it.
+   */
   broadcast(event: NerveEvent, exclude?: WebSocket): number {
     const text = JSON.stringify(event);
     let delivered = 0;
-    for (const ws of this.ctx.getWebSockets(topicTag(EVENT_TOPIC[event.type]))) {
-      if (ws !== exclude && this.send(ws, text)) delivered++;
+    for (const ws of this.ctx.getWebSockets(topicTag(topicOfEvent(event)))) {
+      if (ws === exclude) continue;
+      const behind = (this.unacked.get(ws) ?? 0) + text.length;
+      if (behind > this.maxUnackedBytes) {
+        this.close(ws, CloseCode.TOO_FAR_BEHIND, `more than ${this.maxUnackedBytes} bytes sent since the last ACK; reconnect with since`);
+        continue;
+      }
+      this.unacked.set(ws, behind);
+      if (this.send(ws, text)) delivered++;
     }
     return delivered;
+  }
+
+  /** The connection acknowledged what it read. */
+  acked(ws: WebSocket): void {
+    this.unacked.delete(ws);
   }
 
   /** DEVICE_CONNECTED / DEVICE_DISCONNECTED to the user's other devices. */
