@@ -4,7 +4,7 @@ import { wants, type Attachment } from "../connection.js";
 import type { DeviceRegistry } from "../devices.js";
 import type { EventLog } from "../event-log.js";
 import type { Sockets } from "../sockets.js";
-import type { StateStore } from "../state-store.js";
+import type { RawEntry, StateStore } from "../state-store.js";
 import { stateParts } from "./state-parts.js";
 
 /** Whether every topic of `wanted` (null: every topic) was in `had`. */
@@ -50,6 +50,17 @@ export class CatchUp {
     this.sockets.send(ws, { type: "SYNCED", seq });
   }
 
+  /** The whole state as stored, kept while the seq stands: devices connecting together read it once. */
+  private full: { seq: number; topics: string; entries: RawEntry[] } | null = null;
+
+  private fullState(topics: Attachment["topics"]): RawEntry[] {
+    const key = topics ? [...topics].sort().join(",") : "*";
+    if (this.full?.seq !== this.log.lastSeq || this.full.topics !== key) {
+      this.full = { seq: this.log.lastSeq, topics: key, entries: this.store.rawChangedSince(0, topics ? new Set(topics) : undefined) };
+    }
+    return this.full.entries;
+  }
+
   /**
    * The STATE frames (one, or parts of at most MAX_SERVER_FRAME_BYTES) with the keys changed after
    * `since` that the connection's topics cover, the keys removed since (resumed only), and the
@@ -59,7 +70,7 @@ export class CatchUp {
     const topics = a.topics ? new Set(a.topics) : undefined;
     return stateParts({
       seq: this.log.lastSeq,
-      entries: this.store.rawChangedSince(since, topics),
+      entries: since === 0 ? this.fullState(a.topics) : this.store.rawChangedSince(since, topics),
       removed: reset ? [] : this.store.removedSince(since, topics),
       reset,
       devicesJson: wants(a, "presence") ? JSON.stringify(this.sockets.deviceList(now)) : undefined,
