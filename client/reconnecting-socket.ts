@@ -8,7 +8,7 @@ export type ClosePolicy = "terminal" | "refresh-token" | "backoff";
 /**
  * 4001 (token missing), 4003 (origin) and 4000 (bad query) cannot heal by retrying; 4002 needs a
  * fresh token (one immediate retry); 1009 is a bad frame of ours, after which a plain retry is fine;
- * everything else (4008, 4009, 4010, 1006, 1011, ...) backs off.
+ * everything else (4008, 4009, 4010, 4012 too far behind: resume with since, 1006, 1011, ...) backs off.
  */
 export function closePolicy(code: number): ClosePolicy {
   if (code === CloseCode.TOKEN_MISSING || code === CloseCode.ORIGIN_NOT_ALLOWED || code === CloseCode.BAD_REQUEST) return "terminal";

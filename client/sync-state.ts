@@ -1,5 +1,5 @@
-import type { DeviceInfo, EventType, NerveEvent, StateFrame } from "../protocol/index.js";
-import { applyStateFrame, EMPTY_MIRROR, setValue, upsertDevice, type MirrorData } from "./mirror.js";
+import { StateRemovedData, type DeviceInfo, type EventType, type NerveEvent, type StateFrame } from "../protocol/index.js";
+import { applyStateFrame, EMPTY_MIRROR, joinStateParts, removeKeys, setValue, upsertDevice, type MirrorData } from "./mirror.js";
 import { reduce, stateKeyOf, UNKNOWN } from "./reducers.js";
 import { SeqTracker } from "./seq-tracker.js";
 
@@ -27,6 +27,8 @@ export class SyncState {
   /** Between WELCOME and SYNCED: replayed events skip seqs by design (state ones are coalesced). */
   catchingUp = false;
   resumed = false;
+  /** The parts so far of a STATE split with `part`/`more`; applied together when the last arrives. */
+  private stateParts: StateFrame[] = [];
 
   constructor(private readonly contiguous: boolean, private readonly hooks: SyncHooks) {
     this.seqs = new SeqTracker(0, contiguous);
@@ -47,13 +49,24 @@ export class SyncState {
   welcome(resumed: boolean): void {
     this.catchingUp = true;
     this.resumed = resumed;
+    this.stateParts = [];
   }
 
   disconnected(): void {
     this.catchingUp = false;
+    this.stateParts = [];
   }
 
-  state(frame: StateFrame): void {
+  /** A STATE frame, or one part of a split one: the mirror changes once, when the whole has arrived. */
+  state(part: StateFrame): void {
+    if (part.part !== undefined) {
+      // A part 1 starts a new STATE, whatever came before (a connection cut mid-way).
+      if (part.part === 1) this.stateParts = [];
+      this.stateParts.push(part);
+      if (part.more === true) return;
+    }
+    const frame = this.stateParts.length ? joinStateParts(this.stateParts) : part;
+    this.stateParts = [];
     const { mirror, keys } = applyStateFrame(this.mirror, frame);
     this.mirror = mirror;
     if (frame.reset) {
@@ -107,6 +120,16 @@ export class SyncState {
   }
 
   private apply(event: NerveEvent): void {
+    if (event.type === "STATE_REMOVED") {
+      const removal = StateRemovedData.safeParse(event.data);
+      if (!removal.success) return this.distrust();
+      // A key written again after this removal (a seq above it) stays.
+      const keys = removal.data.keys.filter((k) => k in this.mirror.state && (this.mirror.versions[k] ?? 0) < event.seq);
+      if (!keys.length) return;
+      this.mirror = removeKeys(this.mirror, keys);
+      this.hooks.mirrorChanged({ keys, reset: false, devices: false });
+      return;
+    }
     const key = stateKeyOf(event.type, event.data);
     if (key === null) return;
     const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.ts, from: event.from, seq: event.seq });

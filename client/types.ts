@@ -2,7 +2,7 @@ import type {
   ClientMessageType, Convergence, ConvergenceUpdateData, CreditUpdateData, DeviceInfo, DreamCancelData, DreamCancelledData,
   DreamFailedData, DreamProgressData, DreamQueuedData, DreamResultData, DreamScheduleData, DreamsState, DreamStartData,
   ErrorFrame, EventType, Limbic, LimbicUpdateData, NerveEvent, NightlySchedule,
-  PostureChangeData, PostureState, PromptChangeData, ShootProgressData, WelcomeFrame,
+  PostureChangeData, PostureState, PromptChangeData, ShootProgressData, StateRemovedData, WelcomeFrame,
 } from "../protocol/index.js";
 
 /** The connection's status. `offline` and `closed` stay until `reconnect()` (or, for `offline`, a browser `online`/`visible` signal). */
@@ -23,6 +23,8 @@ export interface EventDataMap {
   DREAM_CANCELLED: DreamCancelledData;
   /** The resolved nightly schedule (with `nextAt`). */
   DREAM_SCHEDULE: NightlySchedule;
+  /** State keys that no longer exist; the mirror has already dropped them when listeners hear of it. */
+  STATE_REMOVED: StateRemovedData;
 }
 
 /** A durable event with its data typed by `type`. */

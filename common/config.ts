@@ -18,6 +18,18 @@ export interface Config {
    * tokens, and `scope` alone no longer is enough. Unset: the v1 rule (a `sync:*` scope), with HS256 only.
    */
   serviceAudience: string | null;
+  /** Hours a finished (completed or failed) shoot stays in the state. */
+  shootRetentionHours: number;
+  /** Shoot keys per user; at the cap the oldest finished shoot makes room, or a new shoot is refused. */
+  maxShoots: number;
+  /** Keys of `convergence.answers`. */
+  maxAnswers: number;
+  /** The whole serialized state of one user, in bytes. */
+  maxStateBytes: number;
+  /** The largest frame the server sends, in bytes; a larger STATE is split into parts. */
+  maxServerFrameBytes: number;
+  /** Live bytes sent to one connection since its last ACK before it is closed with 4012. */
+  maxUnackedBytes: number;
 }
 
 export const DEFAULTS: Config = {
@@ -33,6 +45,12 @@ export const DEFAULTS: Config = {
   abuseRejectionsPerMinute: 20,
   maxTokenTtlSeconds: 604_800,
   serviceAudience: null,
+  shootRetentionHours: 72,
+  maxShoots: 500,
+  maxAnswers: 200,
+  maxStateBytes: 1_048_576,
+  maxServerFrameBytes: 1_048_576,
+  maxUnackedBytes: 8_388_608,
 };
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -61,5 +79,12 @@ export function readConfig(env: Record<string, unknown>): Config {
     abuseRejectionsPerMinute: positive(s("ABUSE_REJECTIONS_PER_MINUTE"), DEFAULTS.abuseRejectionsPerMinute),
     maxTokenTtlSeconds: positive(s("MAX_TOKEN_TTL_SECONDS"), DEFAULTS.maxTokenTtlSeconds),
     serviceAudience: s("SERVICE_AUDIENCE")?.trim() || DEFAULTS.serviceAudience,
+    shootRetentionHours: positive(s("SHOOT_RETENTION_HOURS"), DEFAULTS.shootRetentionHours),
+    maxShoots: positive(s("MAX_SHOOTS"), DEFAULTS.maxShoots),
+    maxAnswers: positive(s("MAX_ANSWERS"), DEFAULTS.maxAnswers),
+    maxStateBytes: positive(s("MAX_STATE_BYTES"), DEFAULTS.maxStateBytes),
+    // At least 64 KiB: one value plus a frame's envelope must fit.
+    maxServerFrameBytes: Math.max(65_536, positive(s("MAX_SERVER_FRAME_BYTES"), DEFAULTS.maxServerFrameBytes)),
+    maxUnackedBytes: positive(s("MAX_UNACKED_BYTES"), DEFAULTS.maxUnackedBytes),
   };
 }

@@ -24,5 +24,11 @@ export interface Env {
   DREAM_STEP_DELAY_MS?: string;
   DREAM_CHUNK_SIZE?: string;
   ABUSE_REJECTIONS_PER_MINUTE?: string;
+  SHOOT_RETENTION_HOURS?: string;
+  MAX_SHOOTS?: string;
+  MAX_ANSWERS?: string;
+  MAX_STATE_BYTES?: string;
+  MAX_SERVER_FRAME_BYTES?: string;
+  MAX_UNACKED_BYTES?: string;
   DEV_SIGN_IN?: string;
 }

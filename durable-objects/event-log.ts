@@ -76,6 +76,24 @@ export class EventLog {
     return this.sql.exec<EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", since, limit).toArray().map(toEvent);
   }
 
+  /**
+   * Events with seq > since, in order: at most `limit`, and no more once `maxBytes` of event data
+   * are read (always at least one). Rows are read one at a time, so a page of large events never
+   * loads more than it returns. `hasMore`: an event follows the page.
+   */
+  page(since: number, limit: number, maxBytes: number): { events: NerveEvent[]; hasMore: boolean } {
+    const cursor = this.sql.exec<EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", since, limit + 1);
+    const events: NerveEvent[] = [];
+    let bytes = 0;
+    for (const row of cursor) {
+      const size = row.data.length + row.type.length + row.from_id.length + 64;
+      if (events.length === limit || (events.length > 0 && bytes + size > maxBytes)) return { events, hasMore: true };
+      events.push(toEvent(row));
+      bytes += size;
+    }
+    return { events, hasMore: false };
+  }
+
   /** Non-state events (messages such as PROMPT_CHANGE) with seq > since, in order. */
   messagesAfter(since: number): NerveEvent[] {
     return this.sql.exec<EventRow>("SELECT * FROM events WHERE seq > ? AND state_key IS NULL ORDER BY seq", since).toArray().map(toEvent);

@@ -76,6 +76,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX service_keys_at ON service_keys(at);
   ALTER TABLE devices ADD COLUMN topics TEXT;
   `,
+  // 4: bounds. When a shoot finished (null while running; indexed for expiry and eviction); removed
+  // keys with the seq of their removal, for a resumed STATE's \`removed\`; the state's size in bytes,
+  // kept as a running total (each entry counts as in a JSON object: "key":value,).
+  `
+  ALTER TABLE state ADD COLUMN finished_at INTEGER;
+  UPDATE state SET finished_at = updated_at
+    WHERE key >= 'shoots.' AND key < 'shoots/' AND json_extract(value, '$.status') IN ('completed', 'failed');
+  CREATE INDEX state_finished ON state(finished_at) WHERE finished_at IS NOT NULL;
+  CREATE TABLE removed_keys (key TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+  CREATE INDEX removed_keys_seq ON removed_keys(seq);
+  INSERT INTO _meta (key, value)
+    SELECT 'state_bytes', COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB)) + 4), 0) FROM state
+    WHERE true ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+  `,
 ];
 
 /**

@@ -1,22 +1,33 @@
-import { CloseCode, EVENT_TOPIC, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
+import { CloseCode, topicOfEvent, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
 import { deviceTag, expired, readAttachment, topicTag, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
 import { Presence } from "./presence.js";
 
-/**
- * The hub's open WebSockets, as the runtime holds them across hibernation: fan-out by topic tag,
- * presence, and the heartbeat sweep. Everything per connection lives in its attachment.
- */
 /**
  * How long after a token's `exp` its socket may stay open: the sweep that closes it is moved no
  * earlier than this, so that the regular sweep (every 2 x heartbeat) usually does it at no extra wake.
  */
 export const EXPIRY_SLACK_MS = 50_000;
 
+/**
+ * The hub's open WebSockets, as the runtime holds them across hibernation: fan-out by topic tag,
+ * presence, and the heartbeat sweep. Everything per connection lives in its attachment.
+ */
 export class Sockets {
   private readonly presence: Presence;
+  /**
+   * Live bytes sent to each connection since its last ACK. The runtime exposes no socket backlog;
+   * this stands for it. Kept in memory, not in the attachment (it changes on every send): a hub that
+   * hibernates starts again from 0, which errs toward keeping a connection, never toward closing it.
+   */
+  private readonly unacked = new WeakMap<WebSocket, number>();
 
-  constructor(private readonly ctx: DurableObjectState, private readonly devices: DeviceRegistry) {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly devices: DeviceRegistry,
+    /** Past this many unacknowledged live bytes a connection is closed with 4012. */
+    private readonly maxUnackedBytes = Infinity,
+  ) {
     this.presence = new Presence((id) => this.openCount(id) > 0, (id, online, now) => this.announce(id, online, now));
   }
 
@@ -66,12 +77,23 @@ export class Sockets {
     }
   }
 
-  /** Sends an event to every connection that wants its topic, except `exclude`; returns how many got it. */
+  /**
+   * Sends an event to every connection that wants its topic, except `exclude`; returns how many got
+   * it. A connection that would pass MAX_UNACKED_BYTES is closed with 4012 instead: it resumes with
+   * `since`, and what it could not read is no longer held for it.
+   */
   broadcast(event: NerveEvent, exclude?: WebSocket): number {
     const text = JSON.stringify(event);
     let delivered = 0;
-    for (const ws of this.ctx.getWebSockets(topicTag(EVENT_TOPIC[event.type]))) {
-      if (ws !== exclude && this.send(ws, text)) delivered++;
+    for (const ws of this.ctx.getWebSockets(topicTag(topicOfEvent(event)))) {
+      if (ws === exclude) continue;
+      const behind = (this.unacked.get(ws) ?? 0) + text.length;
+      if (behind > this.maxUnackedBytes) {
+        this.close(ws, CloseCode.TOO_FAR_BEHIND, `more than ${this.maxUnackedBytes} bytes sent since the last ACK; reconnect with since`);
+        continue;
+      }
+      this.unacked.set(ws, behind);
+      if (this.send(ws, text)) delivered++;
     }
     return delivered;
   }
@@ -79,6 +101,11 @@ export class Sockets {
   /** A device's connections changed: its other devices hear of it, coalesced under churn. */
   presenceChanged(deviceId: string, now: number): void {
     this.presence.changed(deviceId, now);
+  }
+
+  /** The connection acknowledged what it read. */
+  acked(ws: WebSocket): void {
+    this.unacked.delete(ws);
   }
 
   /** DEVICE_CONNECTED / DEVICE_DISCONNECTED to the user's other devices. */

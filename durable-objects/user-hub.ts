@@ -69,9 +69,9 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const dedup = new Dedup(sql);
     const limiter = new RateLimiter(sql);
     const scheduler = new Scheduler(sql, ctx.storage);
-    const sockets = new Sockets(ctx, devices);
-    const retention = new Retention(log, dedup, scheduler, config);
-    const writer = new Writer(ctx.storage, log, store, sockets, retention);
+    const sockets = new Sockets(ctx, devices, config.maxUnackedBytes);
+    const retention = new Retention(log, dedup, scheduler, config, store);
+    const writer = new Writer(ctx.storage, log, store, sockets, retention, config);
     const dreams = new DreamCycles({
       sql,
       config: readDreamConfig(env as unknown as Record<string, unknown>),
@@ -83,13 +83,16 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       fetch: (input, init) => fetch(input, init),
       userId: () => ctx.id.name ?? null,
     });
-    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs);
+    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes);
     this.parts = {
       log, store, devices, sockets, scheduler, writer, dreams, catchUp,
       inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention }),
       services: new ServiceWrites(dedup, limiter, retention, config),
       jobs: {
-        prune: (_job, now) => retention.run(now),
+        prune: async (_job, now) => {
+          await writer.expireShoots(now - retention.shootRetentionMs);
+          return retention.run(now);
+        },
         sweep: (_job, now) => sockets.sweep(now, config.heartbeatMs),
         dream: (job, now) => dreams.runJob(job, now),
       },
@@ -241,7 +244,8 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
   }
 
   /**
-   * A page of the log after `since`, for clients without a socket. `reset` when the log no longer
+   * A page of the log after `since`, for clients without a socket: at most `limit` events and about
+   * MAX_SERVER_FRAME_BYTES (`hasMore` says when it stopped short). `reset` when the log no longer
    * holds all of it, or the cursor is from another epoch (then the page is empty: those seqs name
    * events of another history).
    */
@@ -249,9 +253,10 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const { log } = this.parts;
     if (epoch !== undefined && epoch !== log.epoch) return { events: [], seq: log.lastSeq, epoch: log.epoch, reset: true, hasMore: log.lastSeq > 0 };
     const n = Math.min(Math.max(1, limit), MAX_EVENTS_PAGE);
-    const events = log.after(since, n + 1);
+    // Bounded by bytes as well as count: well under the 32 MiB RPC limit and what a client can parse.
+    const { events, hasMore } = log.page(since, n, this.config.maxServerFrameBytes);
     const reset = !log.canResumeFrom(Math.min(since, log.lastSeq)) || since > log.lastSeq;
-    return { events: events.slice(0, n), seq: log.lastSeq, epoch: log.epoch, reset, hasMore: events.length > n };
+    return { events, seq: log.lastSeq, epoch: log.epoch, reset, hasMore };
   }
 
   /**

@@ -25,6 +25,11 @@ export const CloseCode = {
   HEARTBEAT_TIMEOUT: 4010,
   /** Extension: the user's data was erased (a new epoch began). Reconnect; the resume becomes a reset. */
   USER_ERASED: 4011,
+  /**
+   * Extension: the connection fell more than MAX_UNACKED_BYTES of live events behind its last `ACK`
+   * (the server cannot see a socket's backlog; unacknowledged bytes stand for it). Reconnect with `since`.
+   */
+  TOO_FAR_BEHIND: 4012,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -48,6 +53,10 @@ export const ErrorCode = {
   QUEUE_FULL: "QUEUE_FULL",
   /** Extension: an Idempotency-Key reused with a different request (another route or body). */
   IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
+  /** Extension: the write would take the user's state past a limit (MAX_STATE_BYTES, MAX_ANSWERS, one value's size). Nothing changed. */
+  STATE_TOO_LARGE: "STATE_TOO_LARGE",
+  /** Extension: a new shoot while MAX_SHOOTS shoots exist and none is finished (none can be evicted). Nothing changed. */
+  TOO_MANY_SHOOTS: "TOO_MANY_SHOOTS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -62,6 +71,9 @@ export const ErrorStatus: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  // 409, not 413: the request is well-formed and within MAX_BODY_BYTES; the user's state is what is full.
+  STATE_TOO_LARGE: 409,
+  TOO_MANY_SHOOTS: 409,
   TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UPGRADE_REQUIRED: 426,

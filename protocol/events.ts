@@ -104,11 +104,22 @@ export interface PostureState {
 }
 export const POSTURE_HISTORY_LIMIT = 50;
 
+/** Why state keys were removed: a finished shoot past SHOOT_RETENTION_HOURS, the oldest finished shoot making room under MAX_SHOOTS, or a DELETE. */
+export const REMOVAL_REASONS = ["expired", "evicted", "deleted"] as const;
+
+/** `STATE_REMOVED` data: state keys that no longer exist, all of one topic. Drop them from the mirror. */
+export const StateRemovedData = z.object({
+  keys: z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.minLength(1)),
+  reason: z.enum(REMOVAL_REASONS),
+});
+export type StateRemovedData = z.infer<typeof StateRemovedData>;
+
 /** Durable event types: each gets a seq and lives in the log. */
 export const EVENT_TYPES = [
   "SHOOT_PROGRESS", "CREDIT_UPDATE", "PROMPT_CHANGE",
   "LIMBIC_UPDATE", "CONVERGENCE_UPDATE", "POSTURE_CHANGE",
   "DREAM_QUEUED", "DREAM_PROGRESS", "DREAM_RESULT", "DREAM_FAILED", "DREAM_CANCELLED", "DREAM_SCHEDULE",
+  "STATE_REMOVED",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -126,7 +137,19 @@ export const EVENT_TOPIC: Record<EventType, Topic> = {
   DREAM_FAILED: "dream",
   DREAM_CANCELLED: "dream",
   DREAM_SCHEDULE: "dream",
+  // A removal's topic is its keys' topic (see topicOfEvent); each removal event holds keys of one topic.
+  STATE_REMOVED: "state",
 };
+
+/**
+ * The topic an event is delivered on: its type's, except a `STATE_REMOVED`, which goes with its keys.
+ * @example topicOfEvent({ type: "STATE_REMOVED", data: { keys: ["shoots.s1"], reason: "expired" } }) // "shoots"
+ */
+export function topicOfEvent(event: { type: EventType; data: unknown }): Topic {
+  if (event.type !== "STATE_REMOVED") return EVENT_TOPIC[event.type];
+  const first = (event.data as { keys?: unknown } | null)?.keys;
+  return Array.isArray(first) && typeof first[0] === "string" ? topicOfStateKey(first[0]) : "state";
+}
 
 /** Critical state keys: sent first on catch-up. */
 export const CRITICAL_KEYS = ["limbic", "convergence", "posture"] as const;

@@ -40,6 +40,11 @@ export const StateFrame = z.object({
   /** true: this is the whole state; replace the local copy. */
   reset: z.boolean(),
   devices: z.optional(z.array(DeviceInfo)),
+  /** Extension: keys removed after `since` (resumed STATE only): drop them. */
+  removed: z.optional(z.array(z.string())),
+  /** Extension: a STATE larger than MAX_SERVER_FRAME_BYTES comes in parts 1, 2, ...; `more: true` on all but the last. */
+  part: z.optional(z.int()),
+  more: z.optional(z.boolean()),
 });
 
 export const SyncedFrame = z.object({ type: z.literal("SYNCED"), seq: z.int() });

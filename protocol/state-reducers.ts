@@ -6,7 +6,7 @@
 import type * as z from "zod/mini";
 import {
   CONVERGENCE_DEFAULTS, ConvergenceUpdateData, CreditUpdateData, LIMBIC_DEFAULTS, LimbicUpdateData, POSTURE_HISTORY_LIMIT,
-  PostureChangeData, PromptChangeData, ShootProgressData,
+  PostureChangeData, PromptChangeData, ShootProgressData, StateRemovedData,
   type Convergence, type EventType, type Limbic, type PostureState,
 } from "./events.js";
 import {
@@ -28,6 +28,7 @@ export const EVENT_DATA: Record<EventType, z.ZodMiniType> = {
   DREAM_FAILED: DreamFailedData,
   DREAM_CANCELLED: DreamCancelledData,
   DREAM_SCHEDULE: NightlySchedule,
+  STATE_REMOVED: StateRemovedData,
 };
 
 export const DREAM_EVENT_TYPES: ReadonlySet<EventType> = new Set(["DREAM_QUEUED", "DREAM_PROGRESS", "DREAM_RESULT", "DREAM_FAILED", "DREAM_CANCELLED", "DREAM_SCHEDULE"]);
@@ -49,6 +50,7 @@ export function stateKeyOf(type: EventType, data: unknown): string | null {
     case "CONVERGENCE_UPDATE": return "convergence";
     case "POSTURE_CHANGE": return "posture";
     case "PROMPT_CHANGE": return null;
+    case "STATE_REMOVED": return null; // removes keys (data.keys) rather than writing one
     default: return "dreams";
   }
 }
@@ -85,7 +87,8 @@ export function reduceState(type: EventType, current: unknown, data: unknown, ct
       return { posture: change.posture, reason: change.reason, confidence: change.confidence, changedAt: ctx.ts, by: ctx.from, history } satisfies PostureState;
     }
     case "PROMPT_CHANGE":
-      throw new Error("reduceState: PROMPT_CHANGE writes no state");
+    case "STATE_REMOVED":
+      throw new Error(`reduceState: ${type} writes no state`);
     default:
       return reduceDreams((current as DreamsState | undefined) ?? EMPTY_DREAMS, type, data, ctx);
   }

@@ -32,8 +32,37 @@ export function processorPayload(userId: string, work: Work, summary: Summary = 
   };
 }
 
-/** The report of a finished cycle, from its work and the processor's outcome. Pure. */
+/**
+ * What one report may hold: 20 built-in and 20 external insights (details of 500 characters, 20
+ * evidence seqs), 10 notes of 300 characters, and 16 KiB in all (insights go, last first, until it
+ * fits). The `dreams` key keeps 20 reports: at most 320 KiB of a user's MAX_STATE_BYTES.
+ */
+export const MAX_REPORT_BYTES = 16_384;
+const MAX_NOTES = 10;
+const MAX_NOTE_LENGTH = 300;
+
+/** A report within MAX_REPORT_BYTES. Pure. */
+export function boundReport(report: DreamReport): DreamReport {
+  const notes: string[] = [];
+  const r: DreamReport = {
+    ...report,
+    insights: boundInsights(report.insights, notes),
+    ...(report.processor?.insights ? { processor: { ...report.processor, insights: boundInsights(report.processor.insights, notes) } } : {}),
+  };
+  r.notes = [...report.notes, ...notes].slice(0, MAX_NOTES).map((n) => n.slice(0, MAX_NOTE_LENGTH));
+  while (JSON.stringify(r).length > MAX_REPORT_BYTES && (r.insights.length || r.processor?.insights?.length)) {
+    if (r.processor?.insights?.length) r.processor = { ...r.processor, insights: r.processor.insights.slice(0, -1) };
+    else r.insights = r.insights.slice(0, -1);
+  }
+  return r;
+}
+
+/** The report of a finished cycle, from its work and the processor's outcome, within MAX_REPORT_BYTES. Pure. */
 export function buildReport(work: Work, processor?: DreamReport["processor"]): DreamReport {
+  return boundReport(unboundedReport(work, processor));
+}
+
+function unboundedReport(work: Work, processor?: DreamReport["processor"]): DreamReport {
   const s = summarize(work.acc);
   return {
     cycleId: work.cycleId,

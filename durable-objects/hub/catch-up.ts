@@ -4,7 +4,8 @@ import { wants, type Attachment } from "../connection.js";
 import type { DeviceRegistry } from "../devices.js";
 import type { EventLog } from "../event-log.js";
 import type { Sockets } from "../sockets.js";
-import type { StateStore } from "../state-store.js";
+import type { RawEntry, StateStore } from "../state-store.js";
+import { stateParts } from "./state-parts.js";
 
 /** Whether every topic of `wanted` (null: every topic) was in `had`. */
 function covers(had: readonly Topic[], wanted: readonly Topic[] | null): boolean {
@@ -22,6 +23,7 @@ export class CatchUp {
     private readonly devices: DeviceRegistry,
     private readonly sockets: Sockets,
     private readonly heartbeatMs: number,
+    private readonly maxFrameBytes: number,
   ) {}
 
   /**
@@ -39,7 +41,7 @@ export class CatchUp {
     const resumed = since !== null;
     const seq = this.log.lastSeq;
     this.sockets.send(ws, { type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.heartbeatMs, resumed, epoch: this.log.epoch });
-    this.sockets.send(ws, this.stateFrame(a, since ?? 0, !resumed, now));
+    for (const part of this.stateFrames(a, since ?? 0, !resumed, now)) this.sockets.send(ws, part);
     if (resumed) {
       for (const event of this.log.messagesAfter(since)) {
         if (wants(a, EVENT_TOPIC[event.type])) this.sockets.send(ws, JSON.stringify(event));
@@ -48,12 +50,30 @@ export class CatchUp {
     this.sockets.send(ws, { type: "SYNCED", seq });
   }
 
-  /** A STATE frame with the keys changed after `since` that the connection's topics cover (and the devices, with presence). */
-  stateFrame(a: Attachment, since: number, reset: boolean, now: number): string {
-    const { state, versions } = this.store.changedSince(since, a.topics ? new Set(a.topics) : undefined);
-    return JSON.stringify({
-      type: "STATE", seq: this.log.lastSeq, state, versions, reset,
-      ...(wants(a, "presence") ? { devices: this.sockets.deviceList(now) } : {}),
-    });
+  /** The whole state as stored, kept while the seq stands: devices connecting together read it once. */
+  private full: { seq: number; topics: string; entries: RawEntry[] } | null = null;
+
+  private fullState(topics: Attachment["topics"]): RawEntry[] {
+    const key = topics ? [...topics].sort().join(",") : "*";
+    if (this.full?.seq !== this.log.lastSeq || this.full.topics !== key) {
+      this.full = { seq: this.log.lastSeq, topics: key, entries: this.store.rawChangedSince(0, topics ? new Set(topics) : undefined) };
+    }
+    return this.full.entries;
+  }
+
+  /**
+   * The STATE frames (one, or parts of at most MAX_SERVER_FRAME_BYTES) with the keys changed after
+   * `since` that the connection's topics cover, the keys removed since (resumed only), and the
+   * devices, with presence.
+   */
+  stateFrames(a: Attachment, since: number, reset: boolean, now: number): string[] {
+    const topics = a.topics ? new Set(a.topics) : undefined;
+    return stateParts({
+      seq: this.log.lastSeq,
+      entries: since === 0 ? this.fullState(a.topics) : this.store.rawChangedSince(since, topics),
+      removed: reset ? [] : this.store.removedSince(since, topics),
+      reset,
+      devicesJson: wants(a, "presence") ? JSON.stringify(this.sockets.deviceList(now)) : undefined,
+    }, this.maxFrameBytes);
   }
 }

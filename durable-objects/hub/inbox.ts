@@ -40,6 +40,10 @@ export const REFUSAL_POLICY: Record<ErrorCode, { remember: boolean; abuse: boole
   UNSUPPORTED_MEDIA_TYPE: { remember: false, abuse: true },
   UPGRADE_REQUIRED: { remember: false, abuse: true },
   IDEMPOTENCY_KEY_REUSED: { remember: false, abuse: true },
+  // Limits: not remembered (a retry can pass once keys are deleted or shoots finish), and not abuse
+  // (an honest client meets them; the rate limit bounds a flood).
+  STATE_TOO_LARGE: { remember: false, abuse: false },
+  TOO_MANY_SHOOTS: { remember: false, abuse: false },
 };
 
 type Answer = Record<string, unknown> & { type: string };
@@ -151,11 +155,12 @@ export class Inbox {
         return { type: "PONG", t: msg.data.t, serverTime: now };
       case "ACK":
         this.p.devices.ack(a.deviceId, Math.min(msg.data.seq, this.p.log.lastSeq));
+        this.p.sockets.acked(ws);
         return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
       case "REFRESH":
         return this.refresh(ws, a, msg.id, msg.data.token, now);
       case "STATE_SYNC":
-        this.p.sockets.send(ws, this.p.catchUp.stateFrame(a, 0, true, now));
+        for (const part of this.p.catchUp.stateFrames(a, 0, true, now)) this.p.sockets.send(ws, part);
         return msg.id !== undefined ? { type: "ACCEPTED", ...idPart } : null;
       case "UPDATE_PROGRESS":
       case "LIMBIC_UPDATE":

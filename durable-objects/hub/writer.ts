@@ -1,5 +1,9 @@
-import { ErrorCode, reduceState, stateKeyOf, type EventType, type NerveEvent } from "../../protocol/index.js";
+import {
+  ErrorCode, reduceState, stateKeyOf, topicOfStateKey, type Convergence, type EventType, type NerveEvent, type ShootProgressData,
+  type StateRemovedData, type Topic,
+} from "../../protocol/index.js";
 import type { HubError } from "../../common/hub-rpc.js";
+import type { Config } from "../../common/config.js";
 import type { EventLog } from "../event-log.js";
 import type { Retention } from "../retention.js";
 import type { Sockets } from "../sockets.js";
@@ -33,7 +37,18 @@ export interface WriteOptions extends WriteVia {
 
 export type WriteOutcome = { ok: true; events: NerveEvent[]; delivered: number[] } | { ok: false; error: HubError["error"] };
 
-/** Carries a CONFLICT out of `transactionSync`, rolling it back. */
+/** The limits a write is checked against, inside its transaction. */
+export type WriteLimits = Pick<Config, "maxShoots" | "maxAnswers" | "maxStateBytes" | "maxServerFrameBytes">;
+
+/** Room left in a frame beside one value: the envelope, versions and devices of a STATE part. */
+const FRAME_RESERVE = 65_536;
+
+/** Who removes what the lifecycle removes (expiry): the hub itself. */
+export const LIFECYCLE_SOURCE = "nerve";
+
+const isFinished = (c: Commit) => c.type === "SHOOT_PROGRESS" && ["completed", "failed"].includes((c.data as ShootProgressData).status);
+
+/** Carries a refusal (CONFLICT, a limit) out of `transactionSync`, rolling it back. */
 class ConflictSignal extends Error {
   constructor(readonly error: HubError["error"]) {
     super(error.message);
@@ -52,14 +67,20 @@ export class Writer {
     private readonly store: StateStore,
     private readonly sockets: Sockets,
     private readonly retention: Retention,
+    private readonly limits: WriteLimits,
   ) {}
 
+  /**
+   * Appends one event per commit (and, before a new shoot at MAX_SHOOTS, the `STATE_REMOVED` that
+   * evicts the oldest finished one: `all` holds every event in seq order, `events` one per commit).
+   */
   async write(commits: Commit[], options: WriteOptions = {}): Promise<WriteOutcome> {
     const now = Date.now();
     let events: NerveEvent[];
+    const all: NerveEvent[] = [];
     try {
       events = this.storage.transactionSync(() => {
-        const out = commits.map((c) => this.apply(c, now, options.reduce));
+        const out = commits.map((c) => this.apply(c, now, all, options.reduce));
         options.alsoWrite?.(out);
         return out;
       });
@@ -68,12 +89,36 @@ export class Writer {
       if (err instanceof ConflictSignal) return { ok: false, error: err.error };
       throw err;
     }
-    const delivered = events.map((event) => this.sockets.broadcast(event, options.exclude));
+    const delivered: number[] = [];
+    for (const event of all) {
+      const n = this.sockets.broadcast(event, options.exclude);
+      if (events.includes(event)) delivered.push(n);
+    }
     await this.retention.afterAppend(now);
+    if (commits.some(isFinished)) await this.retention.afterShootFinished(now);
     return { ok: true, events, delivered };
   }
 
-  private apply(c: Commit, now: number, reduce?: Reduce): NerveEvent {
+  /**
+   * Removes the finished shoots that finished at or before `before` (at most `limit` a run), as
+   * `STATE_REMOVED {reason: "expired"}`. Returns how many went.
+   */
+  async expireShoots(before: number, limit = 500): Promise<number> {
+    const keys = this.store.finishedShoots(limit, before);
+    if (!keys.length) return 0;
+    const outcome = await this.write([{ type: "STATE_REMOVED", data: { keys, reason: "expired" } satisfies StateRemovedData, from: LIFECYCLE_SOURCE }]);
+    return outcome.ok ? keys.length : 0;
+  }
+
+  private apply(c: Commit, now: number, all: NerveEvent[], reduce?: Reduce): NerveEvent {
+    if (c.type === "STATE_REMOVED") {
+      const { keys, reason } = c.data as StateRemovedData;
+      const present = keys.filter((k) => this.store.versionOf(k) > 0);
+      if (!present.length) throw new ConflictSignal({ code: ErrorCode.NOT_FOUND, message: `no state key ${keys.join(", ")}` });
+      const removals = this.remove(present, reason, c.from, now);
+      all.push(...removals);
+      return removals.at(-1)!;
+    }
     const key = stateKeyOf(c.type, c.data);
     const current = key ? this.store.get(key) : undefined;
     if (c.baseVersion !== undefined && (current?.version ?? 0) !== c.baseVersion) {
@@ -82,12 +127,74 @@ export class Writer {
         current: current?.value ?? null, currentVersion: current?.version ?? 0,
       });
     }
+    if (key?.startsWith("shoots.") && current === undefined) all.push(...this.makeRoomForShoot(c.from, now));
     const seq = this.log.lastSeq + 1;
     const next = key === null ? undefined
       : reduce ? reduce(c, current?.value, seq, now)
       : reduceState(c.type, current?.value, c.data, { ts: now, from: c.from, seq });
+    if (key === "convergence") this.checkAnswers(next as Convergence, current?.value as Convergence | undefined);
+    const before = key === null ? 0 : this.store.bytes();
     const event = this.log.append(c.type, c.data, c.from, key, now);
-    if (key !== null) this.store.set(key, next, event.seq, now);
+    if (key !== null) {
+      const bytes = this.store.set(key, next, event.seq, now, isFinished(c) ? now : null);
+      this.checkSize(key, bytes, before);
+    }
+    all.push(event);
     return event;
+  }
+
+  /** Removes keys: one `STATE_REMOVED` per topic (a connection gets only the removals of its topics). */
+  private remove(keys: string[], reason: StateRemovedData["reason"], from: string, now: number): NerveEvent[] {
+    const byTopic = new Map<Topic, string[]>();
+    for (const k of keys) byTopic.set(topicOfStateKey(k), [...(byTopic.get(topicOfStateKey(k)) ?? []), k]);
+    return [...byTopic.values()].map((group) => {
+      // state_key: the first removed key, so the log never replays a removal as a message (the
+      // resumed STATE carries it in `removed` instead).
+      const event = this.log.append("STATE_REMOVED", { keys: group, reason } satisfies StateRemovedData, from, group[0]!, now);
+      for (const k of group) this.store.remove(k, event.seq);
+      return event;
+    });
+  }
+
+  /** At MAX_SHOOTS, a new shoot evicts the oldest finished one; with none finished it is refused. */
+  private makeRoomForShoot(from: string, now: number): NerveEvent[] {
+    const over = this.store.shootCount() - this.limits.maxShoots + 1;
+    if (over <= 0) return [];
+    const victims = this.store.finishedShoots(over);
+    if (victims.length < over) {
+      throw new ConflictSignal({
+        code: ErrorCode.TOO_MANY_SHOOTS,
+        message: `${this.limits.maxShoots} shoots are in the state and none is finished; finish or delete one first`,
+      });
+    }
+    return this.remove(victims, "evicted", from, now);
+  }
+
+  private checkAnswers(next: Convergence, current: Convergence | undefined): void {
+    const n = Object.keys(next.answers).length;
+    if (n > this.limits.maxAnswers && n > Object.keys(current?.answers ?? {}).length) {
+      throw new ConflictSignal({
+        code: ErrorCode.STATE_TOO_LARGE,
+        message: `convergence.answers would have ${n} keys; the limit is ${this.limits.maxAnswers}`,
+      });
+    }
+  }
+
+  /**
+   * Refuses a write that grows the state past MAX_STATE_BYTES, or makes one value too large for a
+   * frame. A write that does not grow the state passes, so a user at the limit can still update.
+   */
+  private checkSize(key: string, bytes: number, before: number): void {
+    const after = this.store.bytes();
+    const maxValue = this.limits.maxServerFrameBytes - FRAME_RESERVE;
+    if (bytes > maxValue) {
+      throw new ConflictSignal({ code: ErrorCode.STATE_TOO_LARGE, message: `${key} would take ${bytes} bytes; one value may take at most ${maxValue}` });
+    }
+    if (after > this.limits.maxStateBytes && after > before) {
+      throw new ConflictSignal({
+        code: ErrorCode.STATE_TOO_LARGE,
+        message: `the state would take ${after} bytes; the limit is ${this.limits.maxStateBytes}. Delete keys (DELETE /api/sync/users/:userId/state/:key) first`,
+      });
+    }
   }
 }

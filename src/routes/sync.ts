@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import {
   CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, PromptChangeBody, SCOPES, ShootProgressBody, StateBody,
-  type EventType, type PublishResult,
+  type EventType, type PublishResult, type StateRemovedData,
 } from "../../protocol/index.js";
 import { isHubError, type HubError, type HubResult, type Idempotency } from "../../common/hub-rpc.js";
 import type { Env } from "../../common/env.js";
@@ -15,6 +15,8 @@ type Ctx = Context<{ Bindings: Env; Variables: AuthVars }>;
 
 const FANOUT_CONCURRENCY = 50;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** The keys a service may delete; `dreams` is the hub's own (cancel cycles instead). */
+const DELETABLE_KEY = /^(limbic|convergence|posture|credits|shoots\..+)$/;
 
 /**
  * The request's Idempotency-Key with the fingerprint of the request it came with: the route and
@@ -121,4 +123,15 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
   .delete("/users/:userId", requireService(SCOPES.PUBLISH), async (c) => {
     const userId = userIdParam(c);
     return c.json(await hubOf(c.env, userId).erase());
+  })
+  .delete("/users/:userId/state/:key", requireService(SCOPES.PUBLISH), async (c) => {
+    const userId = userIdParam(c);
+    const key = c.req.param("key");
+    if (!DELETABLE_KEY.test(key) || (key.startsWith("shoots.") && !Id.safeParse(key.slice(7)).success)) {
+      throw apiError(ErrorCode.INVALID_BODY, "key must be limbic, convergence, posture, credits or shoots.<shootId>", { issues: [{ path: "key", message: "not a removable state key" }] });
+    }
+    const data: StateRemovedData = { keys: [key], reason: "deleted" };
+    const result = await hubOf(c.env, userId).publish({ userId, type: "STATE_REMOVED", data, from: serviceName(c), idempotency: await idempotencyOf(c, { userId, key }) });
+    if (isHubError(result)) throwHubError(result);
+    return c.json({ seq: result.seq, delivered: result.delivered, ...duplicateOf(result) });
   });

@@ -43,6 +43,11 @@ function Activity({ shootId }: { shootId: string }) {
 export function ShootProgressPage({ shootId }: { shootId: string }) {
   const { progress, progressPercentage, isComplete, isFailed } = useShootProgress(shootId);
   const now = useNow(1000);
+  // The SDK drops a removed shoot from the mirror; this says why the page is empty again.
+  const [removed, setRemoved] = useState<string | null>(null);
+  useNerveEvent("STATE_REMOVED", (e) => {
+    if (e.data.keys.includes(`shoots.${shootId}`)) setRemoved(e.data.reason);
+  });
 
   useEffect(() => {
     if (!isComplete) return;
@@ -65,7 +70,12 @@ export function ShootProgressPage({ shootId }: { shootId: string }) {
 
       <section className="card" aria-labelledby="progress-title" data-testid="shoot-progress">
         <h2 id="progress-title" className="sr-only">Progress</h2>
-        {!progress ? (
+        {!progress && removed ? (
+          <div className="stack" data-testid="shoot-removed">
+            <div className="row"><ClockIcon width={20} /><strong>This shoot was removed ({removed === "expired" ? "finished more than the retention ago" : removed === "evicted" ? "making room for newer shoots" : "by the service"}).</strong></div>
+            <p className="muted small"><Link to="/shoots">Back to the shoots</Link></p>
+          </div>
+        ) : !progress ? (
           <div className="stack" data-testid="shoot-waiting">
             <div className="row"><ClockIcon width={20} /><strong>Waiting for the first update…</strong></div>
             <ProgressBar value={0} label="Waiting for progress" indeterminate />
