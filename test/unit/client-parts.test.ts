@@ -140,8 +140,8 @@ describe("pacer", () => {
 describe("token peek and ids", () => {
   const jwt = (payload: object) => `x.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.y`;
 
-  it("reads sub and did without verifying, and refuses what is not a JWT", () => {
-    expect(peekToken(jwt({ sub: "alice", did: "phone", exp: 1 }))).toEqual({ sub: "alice", did: "phone" });
+  it("reads sub, did and exp without verifying, and refuses what is not a JWT", () => {
+    expect(peekToken(jwt({ sub: "alice", did: "phone", exp: 1 }))).toEqual({ sub: "alice", did: "phone", exp: 1 });
     expect(peekToken(jwt({ sub: "zoë@x" }))).toEqual({ sub: "zoë@x" });
     expect(peekToken(jwt({ did: "x" }))).toBeNull();
     expect(peekToken("not-a-jwt")).toBeNull();
