@@ -22,6 +22,7 @@ export const CLIENT_TEMPLATES: Record<ClientMessageType, (c: TemplateContext) =>
   DREAM_CANCEL: (c) => ({ cycleId: c.cycleId ?? "dc-replace-me" }),
   DREAM_SCHEDULE: () => ({ enabled: true, hour: 3, minute: 0, utcOffsetMinutes: -new Date().getTimezoneOffset(), windowHours: 24 }),
   STATE_SYNC: () => ({}),
+  REFRESH: () => ({ token: "<paste a fresh user token for this device>" }),
 };
 
 export function clientFrame(type: ClientMessageType, c: TemplateContext, withId: boolean): string {
