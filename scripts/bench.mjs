@@ -15,6 +15,7 @@
 // BENCH_SECONDS (10), BENCH_IDLE_SECONDS (20).
 // Every loop is bounded, every wait has a timeout, and it exits by itself.
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,29 +136,30 @@ class Socket {
   }
 }
 
-/**
- * POSTs and expects 202. A connection reset before any answer (loopback keep-alive races under
- * load) is retried twice; the phases tolerate an event that then arrives twice.
- */
-async function post(base, token, path, body, attempt = 0) {
-  let res;
-  try {
-    res = await send(base, token, path, body);
-  } catch (err) {
-    if (attempt < 2 && err?.cause?.code === "ECONNRESET") return post(base, token, path, body, attempt + 1);
-    throw err;
-  }
-  const json = await res.json();
-  if (res.status !== 202) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
+// POSTs go through node:http with their own keep-alive pool: undici's fetch, sharing its
+// dispatcher with the 100 WebSockets of a run, saw connection resets under the open-loop load.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function send(base, token, path, body) {
-  return fetch(`${base}${path}`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(WAIT_MS),
+/** POSTs a JSON body and expects 202; resolves with the parsed answer. */
+function post(base, token, path, body) {
+  return new Promise((ok, fail) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const req = http.request(`${base}${path}`, {
+      method: "POST", agent, timeout: WAIT_MS,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Content-Length": payload.length },
+    }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode !== 202) fail(new Error(`POST ${path} answered ${res.statusCode}: ${text.slice(0, 500)}`));
+        else ok(JSON.parse(text));
+      });
+      res.on("error", fail);
+    });
+    req.on("timeout", () => req.destroy(new Error(`POST ${path} timed out`)));
+    req.on("error", fail);
+    req.end(payload);
   });
 }
 
