@@ -216,6 +216,7 @@ async function fanoutLatency(base, service, floor) {
     }
   }
   const errors = [];
+  let failed = 0;
   const t0 = performance.now();
   let sent = 0;
   while (sent < total) {
@@ -223,14 +224,19 @@ async function fanoutLatency(base, service, floor) {
     for (; sent < due; sent++) {
       const i = sent;
       pending.set(i, { t0: performance.now(), left: 4 });
-      post(base, service, "/api/sync/shoot-progress", shoot(users[i % users.length], `s${i % 5}`, i)).catch((e) => errors.push(e));
+      post(base, service, "/api/sync/shoot-progress", shoot(users[i % users.length], `s${i % 5}`, i)).catch((e) => {
+        // A reset connection (workerd under more load than the machine carries) is counted, not fatal.
+        if (e?.code !== "ECONNRESET") errors.push(e);
+        failed++;
+        pending.delete(i);
+      });
     }
     await sleep(1);
   }
   await until(() => pending.size === 0 || errors.length > 0, "every POST at its 4 devices");
   if (errors.length) throw new Error(`${errors.length} POSTs to ${base} failed`, { cause: errors[0] });
   await Promise.all(devices.map((d) => d.socket.close()));
-  return stats(samples);
+  return { ...stats(samples), failed };
 }
 
 /** One hub, CONCURRENCY POSTs in flight, 2 devices listening: events/s until every POST is answered. */
@@ -411,6 +417,7 @@ async function main() {
     console.log(table([
       ["figure", "floor", "Nerve", "Nerve / floor", "goal"],
       [`service POST -> 4 devices, 25 users x 4 devices, ${RATE} POSTs/s: p99`, ms(fanF.p99), ms(fanN.p99), x(fanN.p99, fanF.p99), "<= 1.25x"],
+      ...(fanF.failed || fanN.failed ? [["  POSTs reset by workerd (not in the figures)", String(fanF.failed), String(fanN.failed), "", ""]] : []),
       ["  the same: p50", ms(fanF.p50), ms(fanN.p50), x(fanN.p50, fanF.p50), ""],
       [`one hub, ${CONCURRENCY} concurrent POSTs: events/s`, hubF.toFixed(0), hubN.toFixed(0), x(hubN, hubF), ">= 0.9x"],
       ["catch-up of 10,000 missed messages, connect -> SYNCED: median (min-max)", "-", range(c10k), "-", "<= 100 ms"],
