@@ -11,6 +11,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Refused messages per connection per minute before the server closes it with 4008. */
   abuseRejectionsPerMinute: number;
+  /** No server frame is larger: a batched catch-up splits its EVENTS frames at this bound. */
+  maxServerFrameBytes: number;
+  /** The body bound of `POST /api/sync/batch` (up to 1,000 events), in place of MAX_BODY_BYTES. */
+  maxBatchBodyBytes: number;
 }
 
 export const DEFAULTS: Config = {
@@ -24,6 +28,8 @@ export const DEFAULTS: Config = {
   heartbeatMs: 30000,
   allowedOrigins: [],
   abuseRejectionsPerMinute: 20,
+  maxServerFrameBytes: 1048576,
+  maxBatchBodyBytes: 1048576,
 };
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -50,5 +56,7 @@ export function readConfig(env: Record<string, unknown>): Config {
     heartbeatMs: positive(s("HEARTBEAT_MS"), DEFAULTS.heartbeatMs),
     allowedOrigins: (s("ALLOWED_ORIGINS") ?? "").split(",").map((o) => o.trim().replace(/\/$/, "")).filter(Boolean),
     abuseRejectionsPerMinute: positive(s("ABUSE_REJECTIONS_PER_MINUTE"), DEFAULTS.abuseRejectionsPerMinute),
+    maxServerFrameBytes: positive(s("MAX_SERVER_FRAME_BYTES"), DEFAULTS.maxServerFrameBytes),
+    maxBatchBodyBytes: positive(s("MAX_BATCH_BODY_BYTES"), DEFAULTS.maxBatchBodyBytes),
   };
 }

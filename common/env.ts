@@ -22,5 +22,7 @@ export interface Env {
   DREAM_STEP_DELAY_MS?: string;
   DREAM_CHUNK_SIZE?: string;
   ABUSE_REJECTIONS_PER_MINUTE?: string;
+  MAX_SERVER_FRAME_BYTES?: string;
+  MAX_BATCH_BODY_BYTES?: string;
   DEV_SIGN_IN?: string;
 }

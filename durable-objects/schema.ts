@@ -76,6 +76,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX service_keys_at ON service_keys(at);
   ALTER TABLE devices ADD COLUMN topics TEXT;
   `,
+  // 4: each event's wire JSON, written at append, so that a catch-up joins rows into a frame
+  // without a parse and a stringify per event. Rows of earlier versions have none (NULL).
+  `
+  ALTER TABLE events ADD COLUMN wire TEXT;
+  `,
 ];
 
 /**

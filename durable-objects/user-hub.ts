@@ -3,7 +3,7 @@ import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, type NerveEvent } from "../proto
 import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
 import {
-  CONNECT_HEADER, ConnectParams, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
+  CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
   type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
 } from "../common/hub-rpc.js";
 import { readAttachment, tagsFor, type Attachment } from "./connection.js";
@@ -82,7 +82,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       fetch: (input, init) => fetch(input, init),
       userId: () => ctx.id.name ?? null,
     });
-    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs);
+    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes);
     this.parts = {
       log, store, devices, sockets, scheduler, writer, dreams, catchUp,
       inbox: new Inbox({ config, sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention }),
@@ -123,13 +123,15 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const headers = params.subprotocol ? { "Sec-WebSocket-Protocol": params.subprotocol } : undefined;
     const upgrade = () => new Response(null, { status: 101, webSocket: client, headers });
 
+    const now = Date.now();
+    // Awake anyway: silent sockets go now, so that neither the limit nor the new STATE counts a ghost.
+    sockets.sweep(now, this.config.heartbeatMs);
     if (sockets.liveCount() >= this.config.maxConnectionsPerUser) {
       server.accept();
       server.close(CloseCode.TOO_MANY_CONNECTIONS, `too many connections (limit ${this.config.maxConnectionsPerUser})`);
       return upgrade();
     }
 
-    const now = Date.now();
     const deviceId = params.deviceId ?? `dev-${crypto.randomUUID()}`;
     const attachment: Attachment = {
       userId: params.userId, deviceId, platform: params.platform, name: params.name, topics: params.topics,
@@ -141,9 +143,10 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     try {
       server.serializeAttachment(attachment);
       devices.seen(deviceId, params.platform, params.name, params.topics, now);
-      catchUp.send(server, attachment, resumeFrom, now);
+      catchUp.send(server, attachment, resumeFrom, now, params.batch === true);
       if (firstOfDevice) sockets.announce("DEVICE_CONNECTED", deviceId, now);
-      await scheduler.schedule("sweep", now + 2 * this.config.heartbeatMs, { onlyIfEarlier: true });
+      const sweepAt = sockets.nextSweep(now, this.config.heartbeatMs);
+      if (sweepAt !== null) await scheduler.schedule("sweep", sweepAt, { onlyIfEarlier: true });
     } catch (err) {
       console.error("UserHub.fetch: catch-up failed:", err);
       sockets.close(server, CloseCode.INTERNAL, "the server failed to start this connection");
@@ -216,6 +219,14 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     });
   }
 
+  /** A user's items of a batch publish, in order, in one transaction: one outcome per item. */
+  async publishBatch(req: BatchPublishRequest): Promise<BatchItemOutcome[]> {
+    return this.parts.services.runBatch(req.from, req.items, async (items, alsoWrite) => {
+      const outcome = await this.parts.writer.write(items.map((e) => ({ type: e.type, data: e.data, from: req.from })), { alsoWrite });
+      return outcome.ok ? { events: outcome.events } : { error: outcome.error };
+    });
+  }
+
   /** `POST /api/sync/dream`: queues a dream cycle for a service. */
   async startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>> {
     const recordOf = (events: NerveEvent[]) => ({ cycleId: (events[0]!.data as { cycleId: string }).cycleId, seq: events[0]!.seq });
@@ -232,6 +243,8 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
   /** The user's whole state and device list. */
   async snapshot(userId: string): Promise<Snapshot> {
     const { log, store, sockets } = this.parts;
+    // Presence read while awake: a silent socket is reported offline, not left to the idle sweep.
+    sockets.sweep(Date.now(), this.config.heartbeatMs);
     const { state, versions } = store.changedSince(0);
     return { userId, seq: log.lastSeq, epoch: log.epoch, state, versions, devices: sockets.deviceList(Date.now()) };
   }

@@ -57,9 +57,10 @@ export class Writer {
   async write(commits: Commit[], options: WriteOptions = {}): Promise<WriteOutcome> {
     const now = Date.now();
     let events: NerveEvent[];
+    const wires: string[] = [];
     try {
       events = this.storage.transactionSync(() => {
-        const out = commits.map((c) => this.apply(c, now, options.reduce));
+        const out = commits.map((c) => this.apply(c, now, options.reduce, wires));
         options.alsoWrite?.(out);
         return out;
       });
@@ -68,12 +69,12 @@ export class Writer {
       if (err instanceof ConflictSignal) return { ok: false, error: err.error };
       throw err;
     }
-    const delivered = events.map((event) => this.sockets.broadcast(event, options.exclude));
+    const delivered = events.map((event, i) => this.sockets.broadcast(event, options.exclude, wires[i]));
     await this.retention.afterAppend(now);
     return { ok: true, events, delivered };
   }
 
-  private apply(c: Commit, now: number, reduce?: Reduce): NerveEvent {
+  private apply(c: Commit, now: number, reduce: Reduce | undefined, wires: string[]): NerveEvent {
     const key = stateKeyOf(c.type, c.data);
     const current = key ? this.store.get(key) : undefined;
     if (c.baseVersion !== undefined && (current?.version ?? 0) !== c.baseVersion) {
@@ -86,8 +87,9 @@ export class Writer {
     const next = key === null ? undefined
       : reduce ? reduce(c, current?.value, seq, now)
       : reduceState(c.type, current?.value, c.data, { ts: now, from: c.from, seq });
-    const event = this.log.append(c.type, c.data, c.from, key, now);
+    const { event, wire } = this.log.append(c.type, c.data, c.from, key, now);
     if (key !== null) this.store.set(key, next, event.seq, now);
+    wires.push(wire);
     return event;
   }
 }

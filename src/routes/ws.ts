@@ -14,6 +14,7 @@ const ConnectQuery = z.object({
   device: z.optional(Id),
   platform: z.optional(Platform),
   name: z.optional(DeviceName),
+  batch: z.optional(z.pipe(z.enum(["0", "1"]), z.transform((v) => v === "1"))),
   topics: z.optional(z.pipe(z.pipe(z.string(), z.transform((s) => s.split(",").map((t) => t.trim()).filter(Boolean))), z.array(Topic).check(z.minLength(1, "name at least one topic")))),
 });
 
@@ -70,6 +71,7 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
     since: q.since,
     epoch: q.epoch,
     subprotocol,
+    ...(q.batch ? { batch: true } : {}),
   };
   const stub = hubStub(c.env, identity.userId);
   // A fresh request: nothing the client sent reaches the hub but the upgrade and what was verified here.
