@@ -13,12 +13,12 @@ interface Schema<T> {
  * 400 BAD_JSON when it does not parse, 400 INVALID_BODY with issues when the schema refuses it.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function readJson<T>(c: Context<{ Bindings: Env; Variables: any }>, schema: Schema<T>): Promise<T> {
+export async function readJson<T>(c: Context<{ Bindings: Env; Variables: any }>, schema: Schema<T>, options: { maxBytes?: number } = {}): Promise<T> {
   const type = c.req.header("Content-Type") ?? "";
   if (!/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type)) {
     throw apiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the body must be JSON (Content-Type: application/json)");
   }
-  const max = configOf(c.env).maxBodyBytes;
+  const max = options.maxBytes ?? configOf(c.env).maxBodyBytes;
   const declared = Number(c.req.header("Content-Length") ?? "0");
   if (declared > max) throw apiError(ErrorCode.TOO_LARGE, `the body is larger than ${max} bytes`);
   const bytes = await readCapped(c.req.raw, max);
