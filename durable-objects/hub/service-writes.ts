@@ -70,7 +70,8 @@ export class ServiceWrites {
       });
       if (!isHubError(result) && applied.some((i) => items[i]!.idempotency)) await this.retention.afterRemember(now);
     }
-    return out.map((o, i) => {
+    // Array.from, not map: map skips the holes of in-batch repeats.
+    return Array.from(out, (o, i) => {
       if (o) return o;
       const first = out[firstOfKey.get(items[i]!.idempotency!.key)!]!;
       return isHubError(first) ? first : { seq: first.seq, duplicate: true };
