@@ -59,13 +59,13 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
   test("1. two devices connect; a service POST reaches both", async () => {
     phone = await connect("phone");
     expect(await phone.catchUp()).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "phone", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false },
+      { type: "WELCOME", userId: USER, deviceId: "phone", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: expect.any(String) },
       { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: [device("phone", true, 1)] },
       { type: "SYNCED", seq: 0 },
     ]);
     laptop = await connect("laptop");
     expect(await laptop.catchUp()).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false },
+      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: expect.any(String) },
       { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: expect.arrayContaining([device("phone", true, 1), device("laptop", true, 1)]) },
       { type: "SYNCED", seq: 0 },
     ]);
@@ -117,7 +117,7 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     expect(laptop.ws.protocol).toBe("nerve.v1");
     // shoots.s1 did not change after seq 1, so the resumed STATE (an exact match) leaves it out.
     expect(await laptop.catchUp()).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 8, serverTime: anyTime, heartbeatMs: 30000, resumed: true },
+      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 8, serverTime: anyTime, heartbeatMs: 30000, resumed: true, epoch: expect.any(String) },
       {
         type: "STATE", seq: 8, reset: false,
         state: { "shoots.s2": shootState("s2", 4), "shoots.s3": shootState("s3", 5), "shoots.s4": shootState("s4", 10) },
@@ -152,7 +152,7 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     const page = await http(nerve.url, "/api/me/events?since=0", { token: await nerve.userToken(USER) });
     expect(page.status).toBe(200);
     expect(page.json).toEqual({
-      seq: 9, reset: false, hasMore: false,
+      seq: 9, reset: false, hasMore: false, epoch: expect.any(String),
       events: [
         shootEvent(1, "s1", 1), shootEvent(2, "s2", 3), promptEvent(3, "p1", "created", "Moody"),
         shootEvent(4, "s3", 5), promptEvent(5, "p2", "updated", "Bright"), shootEvent(6, "s4", 10),
@@ -163,7 +163,7 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     const snapshot = await http(nerve.url, `/api/sync/users/${USER}`, { token: service });
     expect(snapshot.status).toBe(200);
     expect(snapshot.json).toEqual({
-      seq: 9,
+      seq: 9, epoch: expect.any(String),
       state: {
         "shoots.s1": shootState("s1", 2), "shoots.s2": shootState("s2", 4),
         "shoots.s3": shootState("s3", 5), "shoots.s4": shootState("s4", 10),
@@ -175,7 +175,7 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     // A device resuming from its cursor after the restart misses nothing and gets nothing twice.
     const laptop2 = await connect("laptop", "&since=9");
     expect(await laptop2.catchUp()).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 9, serverTime: anyTime, heartbeatMs: 30000, resumed: true },
+      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 9, serverTime: anyTime, heartbeatMs: 30000, resumed: true, epoch: expect.any(String) },
       { type: "STATE", seq: 9, state: {}, versions: {}, reset: false, devices: expect.arrayContaining([device("phone", false, 0), device("laptop", true, 1, 9)]) },
       { type: "SYNCED", seq: 9 },
     ]);
