@@ -93,6 +93,11 @@ export class SyncState {
     this.hooks.deliver(event);
   }
 
+  /** The events of a catch-up's EVENTS frame, in order, each as if it came alone. */
+  events(events: readonly NerveEvent[]): void {
+    for (const event of events) this.event(event);
+  }
+
   /**
    * Our own accepted message as the event it became (the server does not echo it to the sender).
    * A later event for the same key that got here first means our local order is wrong: resync.

@@ -37,7 +37,8 @@ const IAT_SKEW_S = 60;
 const HS_ALGS = ["HS256"];
 const JWKS_ALGS = ["RS256", "ES256"];
 const jwksCache = new Map<string, JWTVerifyGetKey>();
-const secretCache = new Map<string, Uint8Array>();
+/** The imported HMAC key per secret: jose would import a raw secret again on every verify. */
+const secretCache = new Map<string, Promise<CryptoKey>>();
 
 function scopeListOf(payload: JWTPayload): unknown[] {
   const raw = payload.scope ?? payload.scp;
@@ -96,10 +97,10 @@ export async function verifyToken(token: string, settings: AuthSettings, policy:
     } else if (settings.JWT_SECRET) {
       let key = secretCache.get(settings.JWT_SECRET);
       if (!key) {
-        key = new TextEncoder().encode(settings.JWT_SECRET);
+        key = crypto.subtle.importKey("raw", new TextEncoder().encode(settings.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
         secretCache.set(settings.JWT_SECRET, key);
       }
-      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: HS_ALGS }));
+      ({ payload } = await jwtVerify(token, await key, { ...options, algorithms: HS_ALGS }));
     } else {
       throw new AuthError("MISCONFIGURED", "the server has neither JWT_SECRET nor JWT_JWKS_URL");
     }

@@ -30,6 +30,8 @@ export interface Config {
   maxServerFrameBytes: number;
   /** Live bytes sent to one connection since its last ACK before it is closed with 4012. */
   maxUnackedBytes: number;
+  /** The body bound of `POST /api/sync/batch` (up to 1,000 events), in place of MAX_BODY_BYTES. */
+  maxBatchBodyBytes: number;
 }
 
 export const DEFAULTS: Config = {
@@ -51,6 +53,7 @@ export const DEFAULTS: Config = {
   maxStateBytes: 1_048_576,
   maxServerFrameBytes: 1_048_576,
   maxUnackedBytes: 8_388_608,
+  maxBatchBodyBytes: 1048576,
 };
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -86,5 +89,6 @@ export function readConfig(env: Record<string, unknown>): Config {
     // At least 64 KiB: one value plus a frame's envelope must fit.
     maxServerFrameBytes: Math.max(65_536, positive(s("MAX_SERVER_FRAME_BYTES"), DEFAULTS.maxServerFrameBytes)),
     maxUnackedBytes: positive(s("MAX_UNACKED_BYTES"), DEFAULTS.maxUnackedBytes),
+    maxBatchBodyBytes: positive(s("MAX_BATCH_BODY_BYTES"), DEFAULTS.maxBatchBodyBytes),
   };
 }

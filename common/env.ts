@@ -30,5 +30,6 @@ export interface Env {
   MAX_STATE_BYTES?: string;
   MAX_SERVER_FRAME_BYTES?: string;
   MAX_UNACKED_BYTES?: string;
+  MAX_BATCH_BODY_BYTES?: string;
   DEV_SIGN_IN?: string;
 }

@@ -39,6 +39,25 @@ export interface PublishManyRequest {
   idempotency?: Idempotency;
 }
 
+/** One item of a batch publish to one user (`POST /api/sync/batch`), in the batch's order. */
+export interface BatchPublishItem {
+  type: EventType;
+  data: unknown;
+  /** The item's idempotencyKey, fingerprinted with the item (user, type, data). */
+  idempotency?: Idempotency;
+}
+
+/** A user's items of a batch, applied in order in one transaction. */
+export interface BatchPublishRequest {
+  userId: string;
+  items: BatchPublishItem[];
+  /** The service name from the verified token. */
+  from: string;
+}
+
+/** One item's outcome: its seq (`duplicate` for a repeated key), or why it was refused. */
+export type BatchItemOutcome = { seq: number; duplicate?: boolean } | HubError;
+
 export interface Snapshot {
   userId: string;
   seq: number;
@@ -91,6 +110,8 @@ export const ConnectParams = z.object({
   /** Whether the deviceId came from the token's `did`: then a refreshed token must carry the same one. */
   tokenDevice: z.optional(z.boolean()),
   subprotocol: z.optional(z.string()),
+  /** `batch=1`: the catch-up's missed messages come in EVENTS frames. */
+  batch: z.optional(z.boolean()),
 });
 export type ConnectParams = z.infer<typeof ConnectParams>;
 
@@ -103,6 +124,8 @@ export const CONNECT_HEADER = "x-nerve-connect";
 export interface HubRpc {
   publish(req: PublishRequest): Promise<HubResult<PublishResult & { duplicate?: boolean }>>;
   publishMany(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[]; duplicate?: boolean }>>;
+  /** A user's items of `POST /api/sync/batch`: one outcome per item, in order. */
+  publishBatch(req: BatchPublishRequest): Promise<BatchItemOutcome[]>;
   startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>>;
   dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>>;
   snapshot(userId: string): Promise<Snapshot>;

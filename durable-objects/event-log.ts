@@ -10,13 +10,35 @@ interface EventRow extends Record<string, SqlStorageValue> {
   state_key: string | null;
 }
 
+/** An appended event with its wire JSON: the exact text of its live frame. */
+export interface Appended {
+  event: NerveEvent;
+  wire: string;
+}
+
+/** An event's frame text as the log keeps it: the type (for topic filters) and its wire JSON. */
+export interface WireRow {
+  type: EventType;
+  wire: string;
+}
+
 function toEvent(row: EventRow): NerveEvent {
   return { type: row.type as EventType, seq: row.seq, ts: row.ts, data: JSON.parse(row.data), from: row.from_id };
 }
 
 /**
- * The per-user durable event log. `seq` starts at 1 and grows by exactly 1 per event; it is
- * kept in `_meta` so it survives pruning of every row. Callers append inside a transaction.
+ * The wire JSON of an event from the JSON of its data: the same text, key for key, as
+ * `JSON.stringify({type, seq, ts, data, from})`, with the data serialized once for row and frame.
+ */
+export function wireOf(type: EventType, seq: number, ts: number, dataJson: string, from: string): string {
+  return `{"type":${JSON.stringify(type)},"seq":${seq},"ts":${ts},"data":${dataJson},"from":${JSON.stringify(from)}}`;
+}
+
+/**
+ * The per-user durable event log. `seq` starts at 1 and grows by exactly 1 per event. The latest
+ * seq is the highest row's, read when the log opens; when pruning took every row, `pruned_through`
+ * in `_meta` (which is the latest seq then) keeps it, so a seq is never reused. Appends write no
+ * counter row. Callers append inside a transaction.
  */
 export class EventLog {
   private last: number;
@@ -25,8 +47,8 @@ export class EventLog {
   readonly epoch: string;
 
   constructor(private readonly sql: SqlStorage) {
-    this.last = readMeta(sql, "last_seq");
     this.prunedThrough = readMeta(sql, "pruned_through");
+    this.last = this.readLast();
     this.epoch = sql.exec<{ epoch: string }>("SELECT epoch FROM log_epoch WHERE id = 1").toArray()[0]?.epoch ?? this.newEpoch();
   }
 
@@ -35,6 +57,12 @@ export class EventLog {
     const epoch = crypto.randomUUID().replaceAll("-", "");
     this.sql.exec("INSERT INTO log_epoch (id, epoch, created_at) VALUES (1, ?, ?)", epoch, Date.now());
     return epoch;
+  }
+
+  /** The highest row, else the pruned-through seq; `last_seq` is what versions before schema 4 kept per append. */
+  private readLast(): number {
+    const top = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+    return Math.max(top, this.prunedThrough, readMeta(this.sql, "last_seq"));
   }
 
   /** The latest seq (0 when the log is empty). */
@@ -55,20 +83,21 @@ export class EventLog {
     return (epoch === undefined || epoch === this.epoch) && since >= this.prunedThrough && since <= this.last;
   }
 
-  /** Appends one event and returns it. Call inside `transactionSync` with the state write. */
-  append(type: EventType, data: unknown, from: string, stateKey: string | null, ts: number): NerveEvent {
+  /** Appends one event and returns it with its wire JSON. Call inside `transactionSync` with the state write. */
+  append(type: EventType, data: unknown, from: string, stateKey: string | null, ts: number): Appended {
     const seq = this.last + 1;
-    this.sql.exec("INSERT INTO events (seq, type, ts, data, from_id, state_key) VALUES (?, ?, ?, ?, ?, ?)",
-      seq, type, ts, JSON.stringify(data), from, stateKey);
-    writeMeta(this.sql, "last_seq", seq);
+    const dataJson = JSON.stringify(data);
+    const wire = wireOf(type, seq, ts, dataJson, from);
+    this.sql.exec("INSERT INTO events (seq, type, ts, data, from_id, state_key, wire) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      seq, type, ts, dataJson, from, stateKey, wire);
     this.last = seq;
-    return { type, seq, ts, data, from };
+    return { event: { type, seq, ts, data, from }, wire };
   }
 
   /** Undo the in-memory seq after a rolled-back transaction. */
   reload(): void {
-    this.last = readMeta(this.sql, "last_seq");
     this.prunedThrough = readMeta(this.sql, "pruned_through");
+    this.last = this.readLast();
   }
 
   /** Events with seq > since, in order, at most `limit`. */
@@ -94,9 +123,14 @@ export class EventLog {
     return { events, hasMore: false };
   }
 
-  /** Non-state events (messages such as PROMPT_CHANGE) with seq > since, in order. */
-  messagesAfter(since: number): NerveEvent[] {
-    return this.sql.exec<EventRow>("SELECT * FROM events WHERE seq > ? AND state_key IS NULL ORDER BY seq", since).toArray().map(toEvent);
+  /**
+   * The wire JSON of the non-state events (messages such as PROMPT_CHANGE) with seq > since, in order: the stored text, or for a row
+   * from before schema 4, the same text built from its columns.
+   */
+  messageWiresAfter(since: number): WireRow[] {
+    return this.sql.exec<{ seq: number; type: string; ts: number; data: string | null; from_id: string; wire: string | null }>(
+      "SELECT seq, type, ts, CASE WHEN wire IS NULL THEN data END AS data, from_id, wire FROM events WHERE seq > ? AND state_key IS NULL ORDER BY seq", since,
+    ).toArray().map((r) => ({ type: r.type as EventType, wire: r.wire ?? wireOf(r.type as EventType, r.seq, r.ts, r.data!, r.from_id) }));
   }
 
   /** Events of the given types in [fromTs, toTs), seq > afterSeq, in order, at most `limit`. */

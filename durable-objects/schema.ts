@@ -90,6 +90,11 @@ export const MIGRATIONS: readonly string[] = [
     SELECT 'state_bytes', COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB)) + 4), 0) FROM state
     WHERE true ON CONFLICT(key) DO UPDATE SET value = excluded.value;
   `,
+  // 5: each event's wire JSON, written at append, so that a catch-up joins rows into a frame
+  // without a parse and a stringify per event. Rows of earlier versions have none (NULL).
+  `
+  ALTER TABLE events ADD COLUMN wire TEXT;
+  `,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { CloseCode, topicOfEvent, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
-import { deviceTag, expired, readAttachment, topicTag, type Attachment } from "./connection.js";
+import { deviceTag, expired, readAttachment, topicTag, wants, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
 import { Presence } from "./presence.js";
 
@@ -8,6 +8,17 @@ import { Presence } from "./presence.js";
  * earlier than this, so that the regular sweep (every 2 x heartbeat) usually does it at no extra wake.
  */
 export const EXPIRY_SLACK_MS = 50_000;
+
+/**
+ * A dead socket is reported offline within this many heartbeats of its last sign of life (2 minutes
+ * at the default 30 s): the sweep's alarm is set for the moment the stalest socket could be dead.
+ */
+export const PRESENCE_HEARTBEATS = 4;
+/**
+ * With no other device to tell (one device, or nobody watching presence), the idle sweep only
+ * clears ghosts: this rarely (1 hour at the default). Presence reads and connects sweep first.
+ */
+export const UNWATCHED_SWEEP_HEARTBEATS = 120;
 
 /**
  * The hub's open WebSockets, as the runtime holds them across hibernation: fan-out by topic tag,
@@ -80,10 +91,10 @@ export class Sockets {
   /**
    * Sends an event to every connection that wants its topic, except `exclude`; returns how many got
    * it. A connection that would pass MAX_UNACKED_BYTES is closed with 4012 instead: it resumes with
-   * `since`, and what it could not read is no longer held for it.
+   * `since`, and what it could not read is no longer held for it. `text`: the event's wire JSON
+   * when the caller has it (the log's, made at append).
    */
-  broadcast(event: NerveEvent, exclude?: WebSocket): number {
-    const text = JSON.stringify(event);
+  broadcast(event: NerveEvent, exclude?: WebSocket, text = JSON.stringify(event)): number {
     let delivered = 0;
     for (const ws of this.ctx.getWebSockets(topicTag(topicOfEvent(event)))) {
       if (ws === exclude) continue;
@@ -140,32 +151,54 @@ export class Sockets {
   /**
    * Closes with 4010 the connections that sent no `ping` (answered by the runtime, which keeps its
    * timestamp) nor any frame for twice the heartbeat, and with 4002 those whose token expired.
-   * Returns when to look again, or null when no connection is left.
+   * Returns when to look again, or null when no connection is left. Runs from the `sweep` job, and
+   * wherever presence is read or a device joins.
    */
   sweep(now: number, heartbeatMs: number): number | null {
+    return this.survey(now, heartbeatMs, true);
+  }
+
+  /** When the sweep should next run, as things stand (closing nothing): for a new connection's schedule. */
+  nextSweep(now: number, heartbeatMs: number): number | null {
+    return this.survey(now, heartbeatMs, false);
+  }
+
+  /**
+   * The next sweep: while another device watches presence, when the stalest socket could be dead
+   * (its last sign of life + PRESENCE_HEARTBEATS, so a dead socket is reported within that, and a
+   * hub of pinging devices wakes about once per 3-4 heartbeats); else UNWATCHED_SWEEP_HEARTBEATS on.
+   */
+  private survey(now: number, heartbeatMs: number, close: boolean): number | null {
     const limit = 2 * heartbeatMs;
     let oldest = Infinity;
     let firstExpiry = Infinity;
+    const devices = new Set<string>();
+    let watcher = false;
     for (const ws of this.ctx.getWebSockets()) {
       const a = readAttachment(ws);
       if (a?.gone) continue;
-      if (a && expired(a, now)) {
+      if (close && a && expired(a, now)) {
         this.close(ws, CloseCode.TOKEN_INVALID, "token expired");
         continue;
       }
       if (a?.expiresAt !== undefined) firstExpiry = Math.min(firstExpiry, a.expiresAt);
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const last = Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
-      if (now - last > limit) {
+      if (close && now - last > limit) {
         this.close(ws, CloseCode.HEARTBEAT_TIMEOUT, "no ping for twice the heartbeat");
-      } else {
-        oldest = Math.min(oldest, last);
+        continue;
+      }
+      oldest = Math.min(oldest, last);
+      if (a) {
+        devices.add(a.deviceId);
+        watcher ||= wants(a, "presence");
       }
     }
     if (oldest === Infinity) return null;
-    // At most one wake per twice the heartbeat: a dead socket goes within 2-4 heartbeats, and a
-    // hibernated hub with healthy, pinging devices wakes once a minute (at the default), not twice.
-    // Token expiry rides on the same wake whenever one falls within EXPIRY_SLACK_MS after `exp`.
-    return Math.min(Math.max(oldest + limit, now + limit), firstExpiry + EXPIRY_SLACK_MS);
+    // Token expiry rides on the presence or idle wake whenever one falls within EXPIRY_SLACK_MS
+    // after `exp`; else it costs one wake of its own.
+    const expiryAt = firstExpiry + EXPIRY_SLACK_MS;
+    if (watcher && devices.size >= 2) return Math.min(expiryAt, Math.max(oldest + PRESENCE_HEARTBEATS * heartbeatMs, now + heartbeatMs));
+    return Math.min(expiryAt, now + UNWATCHED_SWEEP_HEARTBEATS * heartbeatMs);
   }
 }

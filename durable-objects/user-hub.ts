@@ -4,7 +4,7 @@ import { verifyToken } from "../common/auth.js";
 import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
 import {
-  CONNECT_HEADER, ConnectParams, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
+  CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
   type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
 } from "../common/hub-rpc.js";
 import { readAttachment, tagsFor, type Attachment } from "./connection.js";
@@ -21,7 +21,7 @@ import { RateLimiter } from "./rate-limiter.js";
 import { Retention } from "./retention.js";
 import { migrate } from "./schema.js";
 import { Scheduler, type JobHandler } from "./scheduler.js";
-import { EXPIRY_SLACK_MS, Sockets } from "./sockets.js";
+import { Sockets } from "./sockets.js";
 import { StateStore } from "./state-store.js";
 
 /** The parts a hub drives, over one storage. Built anew after an erasure. */
@@ -127,13 +127,15 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const headers = params.subprotocol ? { "Sec-WebSocket-Protocol": params.subprotocol } : undefined;
     const upgrade = () => new Response(null, { status: 101, webSocket: client, headers });
 
+    const now = Date.now();
+    // Awake anyway: silent sockets go now, so that neither the limit nor the new STATE counts a ghost.
+    sockets.sweep(now, this.config.heartbeatMs);
     if (sockets.liveCount() >= this.config.maxConnectionsPerUser) {
       server.accept();
       server.close(CloseCode.TOO_MANY_CONNECTIONS, `too many connections (limit ${this.config.maxConnectionsPerUser})`);
       return upgrade();
     }
 
-    const now = Date.now();
     const deviceId = params.deviceId ?? `dev-${crypto.randomUUID()}`;
     const attachment: Attachment = {
       userId: params.userId, deviceId, platform: params.platform, name: params.name, topics: params.topics,
@@ -147,10 +149,11 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     try {
       server.serializeAttachment(attachment);
       devices.seen(deviceId, params.platform, params.name, params.topics, now);
-      catchUp.send(server, attachment, resumeFrom, now);
+      catchUp.send(server, attachment, resumeFrom, now, params.batch === true);
       if (firstOfDevice) sockets.presenceChanged(deviceId, now);
-      const sweepAt = Math.min(now + 2 * this.config.heartbeatMs, (attachment.expiresAt ?? Infinity) + EXPIRY_SLACK_MS);
-      await scheduler.schedule("sweep", sweepAt, { onlyIfEarlier: true });
+      // The next sweep as things stand: presence deadline, idle sweep, or this token's expiry.
+      const sweepAt = sockets.nextSweep(now, this.config.heartbeatMs);
+      if (sweepAt !== null) await scheduler.schedule("sweep", sweepAt, { onlyIfEarlier: true });
     } catch (err) {
       console.error("UserHub.fetch: catch-up failed:", err);
       sockets.close(server, CloseCode.INTERNAL, "the server failed to start this connection");
@@ -223,6 +226,14 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     });
   }
 
+  /** A user's items of a batch publish, in order, in one transaction: one outcome per item. */
+  async publishBatch(req: BatchPublishRequest): Promise<BatchItemOutcome[]> {
+    return this.parts.services.runBatch(req.from, req.items, async (items, alsoWrite) => {
+      const outcome = await this.parts.writer.write(items.map((e) => ({ type: e.type, data: e.data, from: req.from })), { alsoWrite });
+      return outcome.ok ? { events: outcome.events } : { error: outcome.error };
+    });
+  }
+
   /** `POST /api/sync/dream`: queues a dream cycle for a service. */
   async startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>> {
     const recordOf = (events: NerveEvent[]) => ({ cycleId: (events[0]!.data as { cycleId: string }).cycleId, seq: events[0]!.seq });
@@ -239,6 +250,8 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
   /** The user's whole state and device list. */
   async snapshot(userId: string): Promise<Snapshot> {
     const { log, store, sockets } = this.parts;
+    // Presence read while awake: a silent socket is reported offline, not left to the idle sweep.
+    sockets.sweep(Date.now(), this.config.heartbeatMs);
     const { state, versions } = store.changedSince(0);
     return { userId, seq: log.lastSeq, epoch: log.epoch, state, versions, devices: sockets.deviceList(Date.now()) };
   }

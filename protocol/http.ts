@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { Epoch, Id } from "./ids.js";
 import {
-  Convergence, CreditUpdateData, Limbic, PostureChangeData, PromptChangeData, ShootProgressData,
+  Convergence, ConvergenceUpdateData, CreditUpdateData, Limbic, LimbicUpdateData, PostureChangeData, PromptChangeData, ShootProgressData,
 } from "./events.js";
 import { DreamStartData } from "./client-messages.js";
 
@@ -49,6 +49,42 @@ export const DreamResultBody = z.strictObject({
   cycleId: Id,
   insights: z.array(Insight).check(z.maxLength(50)),
 });
+
+/** The event types `POST /api/sync/batch` publishes, with the schema of their data. */
+export const BATCH_EVENT_DATA = {
+  SHOOT_PROGRESS: ShootProgressData,
+  CREDIT_UPDATE: CreditUpdateData,
+  PROMPT_CHANGE: PromptChangeData,
+  LIMBIC_UPDATE: LimbicUpdateData,
+  CONVERGENCE_UPDATE: ConvergenceUpdateData,
+  POSTURE_CHANGE: PostureChangeData,
+} as const;
+export type BatchEventType = keyof typeof BATCH_EVENT_DATA;
+
+export const MAX_BATCH_EVENTS = 1000;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * `POST /api/sync/batch`: up to 1,000 events of any users and publishable types. The list is checked
+ * here; each item (`BatchItem`) on its own, so that one bad item is one error result, not a 400.
+ */
+export const BatchBody = z.strictObject({
+  events: z.array(z.unknown()).check(z.minLength(1, "give at least one event"), z.maxLength(MAX_BATCH_EVENTS, `at most ${MAX_BATCH_EVENTS} events`)),
+});
+
+/** One item of a batch; its `data` is then checked against its type's schema (`BATCH_EVENT_DATA`). */
+export const BatchItem = z.strictObject({
+  userId: Id,
+  type: z.enum(Object.keys(BATCH_EVENT_DATA) as [BatchEventType, ...BatchEventType[]]),
+  data: z.unknown(),
+  idempotencyKey: z.optional(z.string().check(z.regex(IDEMPOTENCY_KEY_PATTERN, "must be 1-255 visible ASCII characters"))),
+});
+export type BatchItem = z.infer<typeof BatchItem>;
+
+/** One result of a batch, in the order of the items: the event's seq, or why this item was refused. */
+export type BatchResult =
+  | { userId: string; seq: number; duplicate?: true }
+  | { userId?: string; error: { code: string; message: string; issues?: { path: string; message: string }[]; retryAfterMs?: number } };
 
 /** `202` answer of a single-user publish. */
 export interface PublishResult {

@@ -47,6 +47,11 @@ export const StateFrame = z.object({
   more: z.optional(z.boolean()),
 });
 
+/**
+ * Extension (`batch=1` on `/ws`): missed messages of a catch-up, several a frame, in seq order,
+ * between `STATE` and `SYNCED`. Each event has the shape of its live frame.
+ */
+export const EventsFrame = z.object({ type: z.literal("EVENTS"), events: z.array(NerveEventSchema) });
 export const SyncedFrame = z.object({ type: z.literal("SYNCED"), seq: z.int() });
 export const PongFrame = z.object({ type: z.literal("PONG"), t: z.number(), serverTime: z.number() });
 export const AcceptedFrame = z.object({
@@ -72,11 +77,12 @@ export const DeviceDisconnectedFrame = z.object({ type: z.literal("DEVICE_DISCON
 /** Every frame the server may send. */
 export const ServerFrame = z.union([
   WelcomeFrame, StateFrame, SyncedFrame, PongFrame, AcceptedFrame, ErrorFrame,
-  DeviceConnectedFrame, DeviceDisconnectedFrame, NerveEventSchema,
+  DeviceConnectedFrame, DeviceDisconnectedFrame, EventsFrame, NerveEventSchema,
 ]);
 export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
 export type StateFrame = z.infer<typeof StateFrame>;
 export type SyncedFrame = z.infer<typeof SyncedFrame>;
+export type EventsFrame = z.infer<typeof EventsFrame>;
 export type PongFrame = z.infer<typeof PongFrame>;
 export type AcceptedFrame = z.infer<typeof AcceptedFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;

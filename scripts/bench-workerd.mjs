@@ -83,8 +83,12 @@ export function freePort() {
 
 const capnpText = (s) => JSON.stringify(String(s));
 
-/** The capnp config (`bundlePath` relative to the config file): one worker, the UserHub namespace with SQLite on a local disk, text bindings. */
-export function capnpConfig({ bundlePath, port, diskPath, vars, compatibilityDate, compatibilityFlags }) {
+/**
+ * The capnp config (module paths relative to the config file): one worker, the UserHub namespace
+ * with SQLite on a local disk, text bindings. `modules`: more ES modules beside the main one
+ * (a benchmark's wrapper imports the bundle as `./index.js`); the first module is the entry.
+ */
+export function capnpConfig({ bundlePath, port, diskPath, vars, compatibilityDate, compatibilityFlags, modules = [] }) {
   const bindings = [
     "(name = \"USER_HUB\", durableObjectNamespace = \"UserHub\")",
     ...Object.entries(vars).map(([k, v]) => `(name = ${capnpText(k)}, text = ${capnpText(v)})`),
@@ -100,7 +104,7 @@ const config :Workerd.Config = (
 );
 
 const nerve :Workerd.Worker = (
-  modules = [(name = "index.js", esModule = embed ${capnpText(bundlePath)})],
+  modules = [${[...modules, { name: "index.js", path: bundlePath }].map((m) => `(name = ${capnpText(m.name)}, esModule = embed ${capnpText(m.path)})`).join(", ")}],
   compatibilityDate = ${capnpText(compatibilityDate)},
   compatibilityFlags = [${compatibilityFlags.map(capnpText).join(", ")}],
   bindings = [
@@ -125,14 +129,15 @@ function groupAlive(pid) {
  * Starts workerd on the bundle in its own process group; resolves once `/api/sync/status` answers.
  * @returns {Promise<{url: string, port: number, version: string, stop(): Promise<void>}>}
  */
-export async function startWorkerd({ workdir, bundlePath, vars }) {
+export async function startWorkerd({ workdir, bundlePath, vars, modules = [], name = "workerd" }) {
   const { top } = readWranglerToml();
   const port = await freePort();
-  const diskPath = join(workdir, "do");
+  const diskPath = join(workdir, `do-${name}`);
   mkdirSync(diskPath, { recursive: true });
-  const configPath = join(workdir, "config.capnp");
+  const configPath = join(workdir, `${name}.capnp`);
   writeFileSync(configPath, capnpConfig({
     bundlePath: relative(workdir, bundlePath), port, diskPath, vars,
+    modules: modules.map((m) => ({ name: m.name, path: relative(workdir, m.path) })),
     compatibilityDate: top.compatibility_date ?? "2026-08-01",
     compatibilityFlags: Array.isArray(top.compatibility_flags) ? top.compatibility_flags : [],
   }));

@@ -1,26 +1,35 @@
 #!/usr/bin/env node
-// `npm run bench`: measures Nerve on plain workerd (the deployable bundle, loopback only).
-//   - the floor: a request that touches no Durable Object
-//   - POST-to-delivery latency: service POST -> the event at 2 connected devices (N sequential)
-//   - POST throughput: one user (2 devices listening) and many users, concurrent
-//   - WebSocket connect + catch-up (nothing missed, and a full-state reset)
-//   - catch-up of 1000 missed events (messages replayed one by one; state ticks coalesced)
+// `npm run bench`: measures Nerve on plain workerd (the deployable bundle, loopback only) beside
+// the floor (scripts/bench-floor-worker.js: a Worker + Durable Object with one SQLite insert per
+// event, no auth or validation) served by a second workerd in the same run, and prints each figure
+// as a ratio to the floor:
+//   - service POST -> 4 devices, 25 users x 4 devices, 200 POSTs/s (open loop): p50/p99
+//   - one hub, 16 concurrent POSTs (2 devices listening): events/s
+//   - catch-up of 10,000 and 1,000 missed messages, connect -> SYNCED (with batch=1)
+//   - durable events/s into one hub through POST /api/sync/batch, 4 devices receiving every event
+//   - idle cost: Durable Object wakes (alarm runs, counted by a wrapper around the bundle's
+//     UserHub) per connected device per hour, devices sending only the text `ping`; measured
+//     with a short heartbeat and scaled to the default 30 s
 //   - bundle size, raw and gzip
-// Options (env): BENCH_N (default 500), BENCH_THROUGHPUT (2000), BENCH_CONCURRENCY (16).
+// Options (env): BENCH_THROUGHPUT (2000), BENCH_CONCURRENCY (16), BENCH_RATE (200 POSTs/s),
+// BENCH_SECONDS (10), BENCH_IDLE_SECONDS (40).
 // Every loop is bounded, every wait has a timeout, and it exits by itself.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
-import { buildBundle, readWranglerToml, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, readWranglerToml, startWorkerd } from "./bench-workerd.mjs";
 
-const N = Number(process.env.BENCH_N ?? 500);
 const THROUGHPUT = Number(process.env.BENCH_THROUGHPUT ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const MISSED = 1000;
-const WAIT_MS = 10_000;
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 40);
+const BATCH_EVENTS = 20_000;
+const WAIT_MS = 20_000;
 const SECRET = randomBytes(32).toString("base64url");
 const KEY = new TextEncoder().encode(SECRET);
 
@@ -59,13 +68,23 @@ class Socket {
     });
   }
 
+  /** Called with every event (a durable event frame, or each event of an EVENTS frame) and its arrival time. */
+  onEvent = null;
+  /** false: frames are not kept (long runs); waits see only frames kept before. */
+  keep = true;
+
   constructor(ws) {
     this.ws = ws;
     ws.addEventListener("message", (e) => {
       const at = performance.now();
+      if (e.data === "pong") return;
       const frame = JSON.parse(e.data);
       if (typeof frame?.type !== "string") throw new Error(`server sent a frame without a type: ${e.data}`);
-      this.frames.push({ at, frame });
+      if (this.onEvent) {
+        if (frame.type === "EVENTS") for (const ev of frame.events) this.onEvent(ev, at);
+        else if (typeof frame.seq === "number" && frame.data) this.onEvent(frame, at);
+      }
+      if (this.keep || frame.type === "SYNCED" || frame.type === "WELCOME") this.frames.push({ at, frame });
       for (const w of this.waiters) w();
     });
     ws.addEventListener("close", (e) => {
@@ -117,16 +136,31 @@ class Socket {
   }
 }
 
-async function post(base, token, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(WAIT_MS),
+// POSTs go through node:http with their own keep-alive pool: undici's fetch, sharing its
+// dispatcher with the 100 WebSockets of a run, saw connection resets under the open-loop load.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** POSTs a JSON body and expects 202; resolves with the parsed answer. */
+function post(base, token, path, body) {
+  return new Promise((ok, fail) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const req = http.request(`${base}${path}`, {
+      method: "POST", agent, timeout: WAIT_MS,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Content-Length": payload.length },
+    }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode !== 202) fail(new Error(`POST ${path} answered ${res.statusCode}: ${text.slice(0, 500)}`));
+        else ok(JSON.parse(text));
+      });
+      res.on("error", fail);
+    });
+    req.on("timeout", () => req.destroy(new Error(`POST ${path} timed out`)));
+    req.on("error", fail);
+    req.end(payload);
   });
-  const json = await res.json();
-  if (res.status !== 202) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** Runs `total` tasks with at most `concurrency` in flight. */
@@ -138,125 +172,197 @@ async function pool(total, concurrency, task) {
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
 }
 
-async function device(base, userId, did, query = "") {
-  const s = await Socket.open(`${base.replace("http", "ws")}/ws?token=${await userToken(userId, did)}&platform=cli${query}`);
-  const synced = await s.waitFor((f) => f.type === "SYNCED");
-  return { socket: s, synced };
+/** A connected device; `user=` names the floor's hub (Nerve ignores it), `synced`: floor sockets have no catch-up. */
+async function device(base, userId, did, query = "", { synced = true } = {}) {
+  const s = await Socket.open(`${base.replace("http", "ws")}/ws?token=${await userToken(userId, did)}&user=${encodeURIComponent(userId)}&platform=cli${query}`);
+  return { socket: s, synced: synced ? await s.waitFor((f) => f.type === "SYNCED") : null };
 }
 
 const shoot = (userId, shootId, i, total = 1_000_000) => ({ userId, shootId, status: "processing", processedCount: i, totalCount: total });
 
-// ---------------------------------------------------------------- phases
 
-/** The floor: a route that touches no Durable Object, so the rest can be read against it. */
-async function baseline(base) {
-  const times = [];
-  for (let i = 0; i < N + 20; i++) {
-    const t0 = performance.now();
-    const res = await fetch(`${base}/api/sync/status`, { signal: AbortSignal.timeout(WAIT_MS) });
-    await res.json();
-    if (res.status !== 200) throw new Error(`GET /api/sync/status answered ${res.status}`);
-    if (i >= 20) times.push(performance.now() - t0);
+// ---------------------------------------------------------------- phases (each on the floor or on Nerve)
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `done()` holds, polling; fails after `timeoutMs`. */
+async function until(done, what, timeoutMs = WAIT_MS) {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
   }
-  return stats(times);
 }
 
-async function latency(base, service) {
-  const user = `bench-latency-${Date.now()}`;
-  const a = await device(base, user, "phone");
-  const b = await device(base, user, "laptop");
-  await a.socket.waitFor((f) => f.type === "DEVICE_CONNECTED");
-  const delivery = [];
-  const answer = [];
-  for (let i = 0; i < N + 20; i++) {
-    const fromA = a.socket.frames.length;
-    const fromB = b.socket.frames.length;
-    const t0 = performance.now();
-    const r = await post(base, service, "/api/sync/shoot-progress", shoot(user, "s1", i + 1));
-    const t1 = performance.now();
-    if (r.delivered !== 2) throw new Error(`expected delivery to 2 devices, got ${JSON.stringify(r)}`);
-    const [ea, eb] = await Promise.all([
-      a.socket.waitFor((f) => f.type === "SHOOT_PROGRESS" && f.seq === r.seq, fromA),
-      b.socket.waitFor((f) => f.type === "SHOOT_PROGRESS" && f.seq === r.seq, fromB),
-    ]);
-    if (i < 20) continue; // warm-up
-    answer.push(t1 - t0);
-    delivery.push(Math.max(ea.at, eb.at) - t0);
+/** Service POST -> the event at all 4 devices of its user; 25 users, RATE POSTs/s open loop (a POST is sent on schedule, not after the last answer). */
+async function fanoutLatency(base, service, floor) {
+  const users = Array.from({ length: 25 }, (_, i) => `bench-fan-${Date.now()}-${i}`);
+  const pending = new Map();
+  const samples = [];
+  const warm = RATE; // the first second is warm-up
+  const total = warm + RATE * SECONDS;
+  const devices = [];
+  for (const user of users) {
+    for (const did of ["phone", "laptop", "tablet", "watch"]) {
+      const d = await device(base, user, did, "", { synced: !floor });
+      d.socket.keep = false;
+      d.socket.onEvent = (ev, at) => {
+        const p = pending.get(ev.data?.processedCount);
+        if (!p || --p.left > 0) return;
+        pending.delete(ev.data.processedCount);
+        if (ev.data.processedCount >= warm) samples.push(at - p.t0);
+      };
+      devices.push(d);
+    }
   }
-  await Promise.all([a.socket.close(), b.socket.close()]);
-  return { delivery: stats(delivery), answer: stats(answer) };
+  const errors = [];
+  let failed = 0;
+  const t0 = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) * RATE) / 1000) + 1);
+    for (; sent < due; sent++) {
+      const i = sent;
+      pending.set(i, { t0: performance.now(), left: 4 });
+      post(base, service, "/api/sync/shoot-progress", shoot(users[i % users.length], `s${i % 5}`, i)).catch((e) => {
+        // A reset connection (workerd under more load than the machine carries) is counted, not fatal.
+        if (e?.code !== "ECONNRESET") errors.push(e);
+        failed++;
+        pending.delete(i);
+      });
+    }
+    await sleep(1);
+  }
+  await until(() => pending.size === 0 || errors.length > 0, "every POST at its 4 devices");
+  if (errors.length) throw new Error(`${errors.length} POSTs to ${base} failed`, { cause: errors[0] });
+  await Promise.all(devices.map((d) => d.socket.close()));
+  return { ...stats(samples), failed };
 }
 
-async function throughputOneUser(base, service) {
+/** One hub, CONCURRENCY POSTs in flight, 2 devices listening: events/s until every POST is answered. */
+async function oneHub(base, service, floor) {
   const user = `bench-tput-${Date.now()}`;
-  const a = await device(base, user, "phone");
-  const b = await device(base, user, "laptop");
-  const t0 = performance.now();
-  let last = 0;
-  await pool(THROUGHPUT, CONCURRENCY, async (i) => {
-    const r = await post(base, service, "/api/sync/shoot-progress", shoot(user, `s${i % 10}`, i));
-    last = Math.max(last, r.seq);
+  const ds = [await device(base, user, "phone", "", { synced: !floor }), await device(base, user, "laptop", "", { synced: !floor })];
+  const counts = ds.map(() => 0);
+  ds.forEach((d, k) => {
+    d.socket.keep = false;
+    d.socket.onEvent = () => counts[k]++;
   });
-  const posted = performance.now();
-  // Every event reaches both devices.
-  await Promise.all([a, b].map((d) => d.socket.waitFor((f) => f.type === "SHOOT_PROGRESS" && f.seq === last)));
-  const delivered = performance.now();
-  const counts = [a, b].map((d) => d.socket.frames.filter((f) => f.frame.type === "SHOOT_PROGRESS").length);
-  if (counts.some((c) => c !== THROUGHPUT)) throw new Error(`devices got ${counts} events, expected ${THROUGHPUT} each`);
-  await Promise.all([a.socket.close(), b.socket.close()]);
-  return { perSecond: THROUGHPUT / ((posted - t0) / 1000), allDeliveredMs: delivered - t0 };
-}
-
-async function throughputManyUsers(base, service) {
-  const users = Array.from({ length: 100 }, (_, i) => `bench-many-${Date.now()}-${i}`);
   const t0 = performance.now();
-  await pool(THROUGHPUT, CONCURRENCY, (i) => post(base, service, "/api/sync/credit-update", { userId: users[i % users.length], newBalance: i, change: 1, reason: "bench" }));
-  return { perSecond: THROUGHPUT / ((performance.now() - t0) / 1000), users: users.length };
+  await pool(THROUGHPUT, CONCURRENCY, (i) => post(base, service, "/api/sync/shoot-progress", shoot(user, `s${i % 10}`, i)));
+  const perSecond = THROUGHPUT / ((performance.now() - t0) / 1000);
+  await until(() => counts.every((c) => c >= THROUGHPUT), "every event at both devices");
+  await Promise.all(ds.map((d) => d.socket.close()));
+  return perSecond;
 }
 
-async function connectCatchUp(base, service) {
-  const user = `bench-connect-${Date.now()}`;
-  for (let i = 0; i < 10; i++) await post(base, service, "/api/sync/shoot-progress", shoot(user, `s${i}`, 1));
-  const rounds = 100;
-  const resume = [];
-  const reset = [];
-  for (let i = 0; i < rounds + 5; i++) {
-    for (const [query, out] of [["&since=10", resume], ["", reset]]) {
-      const t0 = performance.now();
-      const d = await device(base, user, "tablet", query);
-      const t = d.synced.at - t0;
-      await d.socket.close();
-      if (i >= 5) out.push(t);
-    }
-  }
-  return { resume: stats(resume), reset: stats(reset) };
+async function hasBatch(base, service) {
+  const res = await fetch(`${base}/api/sync/batch`, {
+    method: "POST", headers: { Authorization: `Bearer ${service}`, "Content-Type": "application/json" }, body: JSON.stringify({ events: [] }),
+  });
+  await res.body?.cancel();
+  return res.status !== 404;
 }
 
-async function missedCatchUp(base, service) {
-  const rounds = 20;
-  const results = {};
-  for (const kind of ["messages", "ticks"]) {
-    const user = `bench-missed-${kind}-${Date.now()}`;
-    await pool(MISSED, CONCURRENCY, (i) => kind === "messages"
-      ? post(base, service, "/api/sync/prompt-change", { userId: user, promptId: `p${i}`, action: "created", title: `prompt ${i}` })
-      : post(base, service, "/api/sync/shoot-progress", shoot(user, `s${i % 10}`, i)));
-    const times = [];
-    let frames = 0;
-    for (let i = 0; i < rounds + 2; i++) {
-      const t0 = performance.now();
-      const d = await device(base, user, "watch", "&since=0");
-      if (i >= 2) times.push(d.synced.at - t0);
-      frames = d.socket.frames.length;
-      const state = d.socket.frames.find((f) => f.frame.type === "STATE").frame;
-      const replayed = d.socket.frames.filter((f) => f.frame.type === "PROMPT_CHANGE").length;
-      const keys = Object.keys(state.state).length;
-      if (kind === "messages" && replayed !== MISSED) throw new Error(`catch-up replayed ${replayed} of ${MISSED} messages`);
-      if (kind === "ticks" && (keys !== 10 || replayed !== 0)) throw new Error(`coalesced catch-up has ${keys} state keys and ${replayed} messages`);
-      await d.socket.close();
+const promptItem = (userId, i) => ({ userId, type: "PROMPT_CHANGE", data: { promptId: `p${i}`, action: "created", title: `prompt ${i}` } });
+
+/** Catch-up of `missed` messages (PROMPT_CHANGE): connect with since=0&batch=1 -> SYNCED. */
+async function missedCatchUp(base, service, missed, rounds, batch) {
+  const user = `bench-missed-${missed}-${Date.now()}`;
+  if (batch) {
+    for (let at = 0; at < missed; at += 1000) {
+      await post(base, service, "/api/sync/batch", { events: Array.from({ length: Math.min(1000, missed - at) }, (_, k) => promptItem(user, at + k)) });
     }
-    results[kind] = { ...stats(times), frames };
+  } else {
+    await pool(missed, CONCURRENCY, (i) => post(base, service, "/api/sync/prompt-change", { ...promptItem(user, i).data, userId: user }));
   }
-  return results;
+  const times = [];
+  let frames = 0;
+  for (let i = 0; i < rounds + 1; i++) {
+    let replayed = 0;
+    const t0 = performance.now();
+    const s = await Socket.open(`${base.replace("http", "ws")}/ws?token=${await userToken(user, "watch")}&platform=cli&since=0&batch=1`);
+    s.onEvent = (ev) => {
+      if (ev.type === "PROMPT_CHANGE") replayed++;
+    };
+    const synced = await s.waitFor((f) => f.type === "SYNCED");
+    if (i >= 1) times.push(synced.at - t0);
+    frames = s.frames.length;
+    if (replayed !== missed) throw new Error(`catch-up replayed ${replayed} of ${missed} messages`);
+    await s.close();
+  }
+  return { ...stats(times), min: Math.min(...times), frames };
+}
+
+/** Durable events/s into one hub through POST /api/sync/batch (1,000 a request, 2 in flight), until all 4 devices have every event. */
+async function batchIntoHub(base, service, floor) {
+  const user = `bench-batch-${Date.now()}`;
+  const ds = [];
+  for (const did of ["phone", "laptop", "tablet", "watch"]) ds.push(await device(base, user, did, "", { synced: !floor }));
+  const counts = ds.map(() => 0);
+  ds.forEach((d, k) => {
+    d.socket.keep = false;
+    d.socket.onEvent = () => counts[k]++;
+  });
+  const t0 = performance.now();
+  await pool(BATCH_EVENTS / 1000, 2, (b) => post(base, service, "/api/sync/batch", {
+    events: Array.from({ length: 1000 }, (_, k) => ({ userId: user, type: "SHOOT_PROGRESS", data: { shootId: `s${k % 10}`, status: "processing", processedCount: b * 1000 + k, totalCount: 1_000_000 } })),
+  }));
+  await until(() => counts.every((c) => c >= BATCH_EVENTS), "every batched event at the 4 devices", 60_000);
+  const perSecond = BATCH_EVENTS / ((performance.now() - t0) / 1000);
+  await Promise.all(ds.map((d) => d.socket.close()));
+  return perSecond;
+}
+
+/** Wraps the bundle's UserHub to count alarm runs per hub; GET /__bench/wakes answers them. */
+const WAKE_COUNTER = `import worker, { UserHub as Hub } from "./index.js";
+const wakes = {};
+export class UserHub extends Hub {
+  async alarm(...args) {
+    const name = this.ctx.id.name ?? this.ctx.id.toString();
+    wakes[name] = (wakes[name] ?? 0) + 1;
+    return super.alarm(...args);
+  }
+}
+export default {
+  fetch(request, env, ctx) {
+    return new URL(request.url).pathname === "/__bench/wakes" ? Response.json(wakes) : worker.fetch(request, env, ctx);
+  },
+};
+`;
+
+/**
+ * Idle cost: devices that only send the text `ping` (answered by the runtime), for IDLE_SECONDS
+ * with HEARTBEAT_MS=2000; the alarm runs counted per hub are scaled to the default 30 s heartbeat.
+ */
+async function idleWakes(base, heartbeatMs) {
+  const groups = { "1 device per user": { users: 8, devices: 1 }, "2 devices per user": { users: 4, devices: 2 }, "4 devices per user": { users: 2, devices: 4 } };
+  const sockets = [];
+  const members = {};
+  for (const [label, g] of Object.entries(groups)) {
+    members[label] = [];
+    for (let u = 0; u < g.users; u++) {
+      const user = `bench-idle-${g.devices}-${u}-${Date.now()}`;
+      members[label].push(user);
+      for (let k = 0; k < g.devices; k++) {
+        const d = await device(base, user, `d${k}`);
+        d.socket.keep = false;
+        sockets.push(d.socket);
+      }
+    }
+  }
+  const pinger = setInterval(() => sockets.forEach((s) => s.ws.send("ping")), heartbeatMs / 2);
+  await sleep(IDLE_SECONDS * 1000);
+  clearInterval(pinger);
+  const wakes = await (await fetch(`${base}/__bench/wakes`)).json();
+  const closed = sockets.filter((s) => s.closed !== null).length;
+  await Promise.all(sockets.map((s) => s.close()));
+  const hours = (IDLE_SECONDS * (30_000 / heartbeatMs)) / 3600;
+  const perHour = Object.fromEntries(Object.entries(groups).map(([label, g]) => {
+    const n = members[label].reduce((sum, user) => sum + (wakes[user] ?? 0), 0);
+    return [label, n / (g.users * g.devices) / hours];
+  }));
+  return { perHour, closed, devices: sockets.length };
 }
 
 // ---------------------------------------------------------------- main
@@ -269,9 +375,9 @@ function table(rows) {
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), "nerve-bench-"));
-  let server;
+  const servers = [];
   const cleanup = async () => {
-    await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     rmSync(work, { recursive: true, force: true });
   };
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => cleanup().finally(() => process.exit(130)));
@@ -287,40 +393,53 @@ async function main() {
     const { vars, top } = readWranglerToml();
     const other = buildBundle(join(work, "bundle-other"), { minify: top.minify !== true });
     // The rate limits would throttle a benchmark by design; everything else is as deployed.
-    server = await startWorkerd({
-      workdir: work, bundlePath: bundle.file,
-      vars: { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" },
-    });
+    const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
+    const nerve = await startWorkerd({ workdir: work, bundlePath: bundle.file, vars: benchVars, name: "nerve" });
+    servers.push(nerve);
+    const floor = await startWorkerd({ workdir: work, bundlePath: join(ROOT, "scripts/bench-floor-worker.js"), vars: {}, name: "floor" });
+    servers.push(floor);
     const service = await serviceToken();
-    console.log(`workerd ${server.version} on ${server.url}; N=${N}, throughput ${THROUGHPUT} POSTs at concurrency ${CONCURRENCY}\n`);
+    console.log(`workerd ${nerve.version}: Nerve on ${nerve.url}, the floor on ${floor.url}\n`);
 
-    const floor = await baseline(server.url);
-    const lat = await latency(server.url, service);
-    const one = await throughputOneUser(server.url, service);
-    const many = await throughputManyUsers(server.url, service);
-    const conn = await connectCatchUp(server.url, service);
-    const missed = await missedCatchUp(server.url, service);
+    const fanF = await fanoutLatency(floor.url, service, true);
+    const fanN = await fanoutLatency(nerve.url, service, false);
+    const hubF = await oneHub(floor.url, service, true);
+    const hubN = await oneHub(nerve.url, service, false);
+    const batch = await hasBatch(nerve.url, service);
+    const c10k = await missedCatchUp(nerve.url, service, 10_000, 5, batch);
+    const c1k = await missedCatchUp(nerve.url, service, 1_000, 10, batch);
+    const batF = await batchIntoHub(floor.url, service, true);
+    const batN = batch ? await batchIntoHub(nerve.url, service, false) : null;
+    await nerve.stop();
 
-    const row = (name, s) => [name, s.n, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)];
+    const x = (n, f) => `${(n / f).toFixed(2)}x`;
+    const range = (s) => `${s.p50.toFixed(1)} ms (${s.min.toFixed(1)}-${s.max.toFixed(1)}), ${s.frames} frames`;
     console.log(table([
-      ["latency", "n", "p50", "p95", "p99", "max"],
-      row("GET /api/sync/status (no Durable Object: the floor)", floor),
-      row("service POST -> event at both of 2 devices", lat.delivery),
-      row("service POST -> 202 answer", lat.answer),
-      row("connect + catch-up, since=latest (resumed)", conn.resume),
-      row("connect + full STATE reset (no since)", conn.reset),
-      row(`catch-up of ${MISSED} missed messages (PROMPT_CHANGE)`, missed.messages),
-      row(`catch-up of ${MISSED} missed ticks on 10 shoots (coalesced)`, missed.ticks),
+      ["figure", "floor", "Nerve", "Nerve / floor", "goal"],
+      [`service POST -> 4 devices, 25 users x 4 devices, ${RATE} POSTs/s: p99`, ms(fanF.p99), ms(fanN.p99), x(fanN.p99, fanF.p99), "<= 1.25x"],
+      ...(fanF.failed || fanN.failed ? [["  POSTs reset by workerd (not in the figures)", String(fanF.failed), String(fanN.failed), "", ""]] : []),
+      ["  the same: p50", ms(fanF.p50), ms(fanN.p50), x(fanN.p50, fanF.p50), ""],
+      [`one hub, ${CONCURRENCY} concurrent POSTs: events/s`, hubF.toFixed(0), hubN.toFixed(0), x(hubN, hubF), ">= 0.9x"],
+      ["catch-up of 10,000 missed messages, connect -> SYNCED: median (min-max)", "-", range(c10k), "-", "<= 100 ms"],
+      ["catch-up of 1,000 missed messages: median (min-max)", "-", range(c1k), "-", "<= 15 ms"],
+      ["durable events/s into one hub via POST /api/sync/batch, 4 devices", batF.toFixed(0), batN === null ? "no batch API" : batN.toFixed(0), batN === null ? "-" : x(batN, batF), ">= 5,000/s"],
     ]));
+    const counter = join(work, "wake-counter.js");
+    writeFileSync(counter, WAKE_COUNTER);
+    const idleHb = 2000;
+    const idle = await startWorkerd({
+      workdir: work, bundlePath: bundle.file, modules: [{ name: "wake-counter.js", path: counter }], name: "idle",
+      vars: { ...benchVars, HEARTBEAT_MS: String(idleHb) },
+    });
+    servers.push(idle);
+    const wakes = await idleWakes(idle.url, idleHb);
+
     console.log();
     console.log(table([
-      ["throughput", "value"],
-      [`POSTs/s, one user, 2 devices listening (concurrency ${CONCURRENCY})`, `${one.perSecond.toFixed(0)} /s`],
-      [`  all ${THROUGHPUT} events at both devices after`, ms(one.allDeliveredMs)],
-      [`POSTs/s, ${many.users} users (concurrency ${CONCURRENCY})`, `${many.perSecond.toFixed(0)} /s`],
-      [`frames in a ${MISSED}-message catch-up`, String(missed.messages.frames)],
-      [`frames in a ${MISSED}-tick catch-up`, String(missed.ticks.frames)],
+      ["idle: hub wakes (alarm runs) per connected device per hour, pinging devices, 30 s heartbeat", "value"],
+      ...Object.entries(wakes.perHour).map(([label, v]) => [`  ${label}`, v.toFixed(1)]),
     ]));
+    if (wakes.closed) console.log(`  (${wakes.closed} of ${wakes.devices} pinging sockets were closed by the sweep: the load generator fell behind its pings)`);
     console.log();
     const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
     console.log(table([
@@ -331,6 +450,9 @@ async function main() {
     const load = loadavg().map((l) => l.toFixed(2)).join(" ");
     console.log(`\nLoopback on this machine (${cpus().length} cores, load average now ${load}); the client and workerd share`);
     console.log("its cores, so other work on it inflates these figures. Rate limits raised for the run; all else as deployed.");
+  } catch (err) {
+    for (const s of servers) console.error(`workerd output (${s.url}):\n${s.output().slice(-2000)}`);
+    throw err;
   } finally {
     clearTimeout(guard);
     await cleanup();
@@ -338,6 +460,6 @@ async function main() {
 }
 
 main().then(() => process.exit(0), (err) => {
-  console.error(`bench failed: ${err.stack ?? err}`);
+  console.error(`bench failed: ${err.stack ?? err}${err.cause ? `\ncause: ${err.cause.stack ?? err.cause}` : ""}`);
   process.exit(1);
 });

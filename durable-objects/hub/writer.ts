@@ -4,7 +4,7 @@ import {
 } from "../../protocol/index.js";
 import type { HubError } from "../../common/hub-rpc.js";
 import type { Config } from "../../common/config.js";
-import type { EventLog } from "../event-log.js";
+import type { Appended, EventLog } from "../event-log.js";
 import type { Retention } from "../retention.js";
 import type { Sockets } from "../sockets.js";
 import type { StateStore } from "../state-store.js";
@@ -77,7 +77,7 @@ export class Writer {
   async write(commits: Commit[], options: WriteOptions = {}): Promise<WriteOutcome> {
     const now = Date.now();
     let events: NerveEvent[];
-    const all: NerveEvent[] = [];
+    const all: Appended[] = [];
     try {
       events = this.storage.transactionSync(() => {
         const out = commits.map((c) => this.apply(c, now, all, options.reduce));
@@ -89,9 +89,10 @@ export class Writer {
       if (err instanceof ConflictSignal) return { ok: false, error: err.error };
       throw err;
     }
+    // Each event's stored wire JSON goes out as is: no second stringify per broadcast.
     const delivered: number[] = [];
-    for (const event of all) {
-      const n = this.sockets.broadcast(event, options.exclude);
+    for (const { event, wire } of all) {
+      const n = this.sockets.broadcast(event, options.exclude, wire);
       if (events.includes(event)) delivered.push(n);
     }
     await this.retention.afterAppend(now);
@@ -110,14 +111,14 @@ export class Writer {
     return outcome.ok ? keys.length : 0;
   }
 
-  private apply(c: Commit, now: number, all: NerveEvent[], reduce?: Reduce): NerveEvent {
+  private apply(c: Commit, now: number, all: Appended[], reduce?: Reduce): NerveEvent {
     if (c.type === "STATE_REMOVED") {
       const { keys, reason } = c.data as StateRemovedData;
       const present = keys.filter((k) => this.store.versionOf(k) > 0);
       if (!present.length) throw new ConflictSignal({ code: ErrorCode.NOT_FOUND, message: `no state key ${keys.join(", ")}` });
       const removals = this.remove(present, reason, c.from, now);
       all.push(...removals);
-      return removals.at(-1)!;
+      return removals.at(-1)!.event;
     }
     const key = stateKeyOf(c.type, c.data);
     const current = key ? this.store.get(key) : undefined;
@@ -134,30 +135,31 @@ export class Writer {
       : reduceState(c.type, current?.value, c.data, { ts: now, from: c.from, seq });
     if (key === "convergence") this.checkAnswers(next as Convergence, current?.value as Convergence | undefined);
     const before = key === null ? 0 : this.store.bytes();
-    const event = this.log.append(c.type, c.data, c.from, key, now);
+    const appended = this.log.append(c.type, c.data, c.from, key, now);
+    const { event } = appended;
     if (key !== null) {
       const bytes = this.store.set(key, next, event.seq, now, isFinished(c) ? now : null);
       this.checkSize(key, bytes, before);
     }
-    all.push(event);
+    all.push(appended);
     return event;
   }
 
   /** Removes keys: one `STATE_REMOVED` per topic (a connection gets only the removals of its topics). */
-  private remove(keys: string[], reason: StateRemovedData["reason"], from: string, now: number): NerveEvent[] {
+  private remove(keys: string[], reason: StateRemovedData["reason"], from: string, now: number): Appended[] {
     const byTopic = new Map<Topic, string[]>();
     for (const k of keys) byTopic.set(topicOfStateKey(k), [...(byTopic.get(topicOfStateKey(k)) ?? []), k]);
     return [...byTopic.values()].map((group) => {
       // state_key: the first removed key, so the log never replays a removal as a message (the
       // resumed STATE carries it in `removed` instead).
-      const event = this.log.append("STATE_REMOVED", { keys: group, reason } satisfies StateRemovedData, from, group[0]!, now);
-      for (const k of group) this.store.remove(k, event.seq);
-      return event;
+      const appended = this.log.append("STATE_REMOVED", { keys: group, reason } satisfies StateRemovedData, from, group[0]!, now);
+      for (const k of group) this.store.remove(k, appended.event.seq);
+      return appended;
     });
   }
 
   /** At MAX_SHOOTS, a new shoot evicts the oldest finished one; with none finished it is refused. */
-  private makeRoomForShoot(from: string, now: number): NerveEvent[] {
+  private makeRoomForShoot(from: string, now: number): Appended[] {
     const over = this.store.shootCount() - this.limits.maxShoots + 1;
     if (over <= 0) return [];
     const victims = this.store.finishedShoots(over);

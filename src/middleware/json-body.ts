@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { validator } from "hono/validator";
 import { ErrorCode, toWireIssues } from "../../protocol/index.js";
 import { configOf } from "../config-cache.js";
+import type { Config } from "../../common/config.js";
 import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
 
@@ -43,7 +44,7 @@ async function readText(c: Context<AnyEnv>): Promise<void> {
  * with issues when the schema refuses it (hono's validator).
  * @example app.post("/x", jsonBody(XBody), (c) => c.json(c.req.valid("json")))
  */
-export function jsonBody<T>(schema: Schema<T>): MiddlewareHandler<AnyEnv, string, JsonInput<T>> {
+export function jsonBody<T>(schema: Schema<T>, options: { maxBytes?: (config: Config) => number } = {}): MiddlewareHandler<AnyEnv, string, JsonInput<T>> {
   // Typed for any input: the handler's input type is declared by this function's return type.
   const validate = validator("json", (value) => {
     const parsed = schema.safeParse(value);
@@ -54,7 +55,8 @@ export function jsonBody<T>(schema: Schema<T>): MiddlewareHandler<AnyEnv, string
     if (!JSON_TYPE.test(c.req.header("Content-Type") ?? "")) {
       throw apiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the body must be JSON (Content-Type: application/json)");
     }
-    const max = configOf(c.env).maxBodyBytes;
+    const config = configOf(c.env);
+    const max = options.maxBytes?.(config) ?? config.maxBodyBytes;
     const limit = bodyLimit({ maxSize: max, onError: () => { throw apiError(ErrorCode.TOO_LARGE, `the body is larger than ${max} bytes`); } });
     await limit(c, async () => {
       await readText(c);

@@ -1,9 +1,10 @@
 import { Hono, type Context } from "hono";
 import {
-  CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, PromptChangeBody, SCOPES, ShootProgressBody, StateBody,
-  type EventType, type PublishResult, type StateRemovedData,
+  BATCH_EVENT_DATA, BatchBody, BatchItem, CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, IDEMPOTENCY_KEY_PATTERN, PromptChangeBody,
+  SCOPES, ShootProgressBody, StateBody, toWireIssues, type BatchResult, type EventType, type PublishResult, type StateRemovedData,
 } from "../../protocol/index.js";
-import { isHubError, type HubError, type HubResult, type Idempotency } from "../../common/hub-rpc.js";
+import { isHubError, type BatchPublishItem, type HubError, type HubResult, type Idempotency } from "../../common/hub-rpc.js";
+import { configOf } from "../config-cache.js";
 import type { Env } from "../../common/env.js";
 import { hubOf } from "../hub.js";
 import { apiError } from "../errors.js";
@@ -14,9 +15,12 @@ import { jsonBody } from "../middleware/json-body.js";
 type Ctx = Context<{ Bindings: Env; Variables: AuthVars }>;
 
 const FANOUT_CONCURRENCY = 50;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_PATTERN;
 /** The keys a service may delete; `dreams` is the hub's own (cancel cycles instead). */
 const DELETABLE_KEY = /^(limbic|convergence|posture|credits|shoots\..+)$/;
+
+const sha256Hex = async (text: string) =>
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * The request's Idempotency-Key with the fingerprint of the request it came with: the route and
@@ -26,8 +30,7 @@ async function idempotencyOf(c: Ctx, body: unknown): Promise<Idempotency | undef
   const key = c.req.header("Idempotency-Key");
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) throw apiError(ErrorCode.INVALID_BODY, "Idempotency-Key must be 1-255 visible ASCII characters");
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${c.req.method} ${c.req.path}\n${JSON.stringify(body)}`));
-  return { key, fingerprint: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("") };
+  return { key, fingerprint: await sha256Hex(`${c.req.method} ${c.req.path}\n${JSON.stringify(body)}`) };
 }
 
 /** Turns a hub refusal into the HTTP error it stands for. */
@@ -60,6 +63,25 @@ async function publishOne(c: Ctx, body: { userId: string }, type: EventType, dat
   const result: HubResult<PublishResult> = await hubOf(c.env, userId).publish({ userId, type, data, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
   if (isHubError(result)) throwHubError(result);
   return c.json({ seq: result.seq, delivered: result.delivered, ...duplicateOf(result) }, 202);
+}
+
+type BatchError = Extract<BatchResult, { error: unknown }>["error"];
+
+/** Checks one batch item: its shape, then its data against its type's schema. */
+function batchItemOf(raw: unknown): { ok: true; item: BatchItem } | { ok: false; userId?: string; error: BatchError } {
+  const userId = typeof (raw as { userId?: unknown })?.userId === "string" ? (raw as { userId: string }).userId : undefined;
+  const type = (raw as { type?: unknown })?.type;
+  if (typeof type === "string" && !(type in BATCH_EVENT_DATA)) {
+    return { ok: false, userId, error: { code: ErrorCode.UNKNOWN_TYPE, message: `${type} is not a type a service can publish; one of ${Object.keys(BATCH_EVENT_DATA).join(", ")}` } };
+  }
+  const shape = BatchItem.safeParse(raw);
+  if (!shape.success) return { ok: false, userId, error: { code: ErrorCode.INVALID_BODY, message: "the event is invalid", issues: toWireIssues(shape.error.issues) } };
+  const data = BATCH_EVENT_DATA[shape.data.type].safeParse(shape.data.data);
+  if (!data.success) {
+    const issues = toWireIssues(data.error.issues).map((i) => ({ ...i, path: i.path ? `data.${i.path}` : "data" }));
+    return { ok: false, userId, error: { code: ErrorCode.INVALID_BODY, message: `the data is invalid for ${shape.data.type}`, issues } };
+  }
+  return { ok: true, item: { ...shape.data, data: data.data } };
 }
 
 /** `/api/sync/*`: the service API. Writes need `sync:publish`, reads `sync:read`. */
@@ -114,6 +136,45 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     const result = await hubOf(c.env, body.userId).dreamResult({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, ...duplicateOf(result) }, 202);
+  })
+  .post("/batch", requireService(SCOPES.PUBLISH), jsonBody(BatchBody, { maxBytes: (config) => config.maxBatchBodyBytes }), async (c) => {
+    const body = c.req.valid("json");
+    const from = serviceName(c);
+    const results = new Array<BatchResult>(body.events.length);
+    const byUser = new Map<string, { at: number[]; items: BatchPublishItem[] }>();
+    const checked = await Promise.all(body.events.map(async (raw) => {
+      const r = batchItemOf(raw);
+      if (!r.ok || r.item.idempotencyKey === undefined) return { r };
+      const { userId, type, data } = r.item;
+      // A fingerprint per item: its key is refused with another user, type or data.
+      return { r, fingerprint: await sha256Hex(`POST /api/sync/batch\n${JSON.stringify({ userId, type, data })}`) };
+    }));
+    checked.forEach(({ r, fingerprint }, i) => {
+      if (!r.ok) {
+        results[i] = { ...(r.userId !== undefined ? { userId: r.userId } : {}), error: r.error };
+        return;
+      }
+      const { userId, type, data, idempotencyKey } = r.item;
+      let group = byUser.get(userId);
+      if (!group) byUser.set(userId, (group = { at: [], items: [] }));
+      group.at.push(i);
+      group.items.push({ type, data, ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, fingerprint: fingerprint! } } : {}) });
+    });
+    await mapConcurrent([...byUser], FANOUT_CONCURRENCY, async ([userId, group]) => {
+      try {
+        const outcomes = await hubOf(c.env, userId).publishBatch({ userId, items: group.items, from });
+        group.at.forEach((i, k) => {
+          const o = outcomes[k]!;
+          results[i] = isHubError(o)
+            ? { userId, error: { code: o.error.code, message: o.error.message, ...(o.error.retryAfterMs !== undefined ? { retryAfterMs: o.error.retryAfterMs } : {}) } }
+            : { userId, seq: o.seq, ...duplicateOf(o) };
+        });
+      } catch (err) {
+        console.error(`batch publish to ${userId} failed:`, err);
+        for (const i of group.at) results[i] = { userId, error: { code: ErrorCode.INTERNAL, message: "publishing to this user failed; retry with the same idempotencyKey" } };
+      }
+    });
+    return c.json({ results }, 202);
   })
   .get("/users/:userId", requireService(SCOPES.READ), async (c) => {
     const userId = userIdParam(c);

@@ -14,6 +14,7 @@ const ConnectQuery = z.object({
   device: z.optional(Id),
   platform: z.optional(Platform),
   name: z.optional(DeviceName),
+  batch: z.optional(z.pipe(z.enum(["0", "1"]), z.transform((v) => v === "1"))),
   topics: z.optional(z.pipe(z.pipe(z.string(), z.transform((s) => s.split(",").map((t) => t.trim()).filter(Boolean))), z.array(Topic).check(z.minLength(1, "name at least one topic")))),
 });
 
@@ -99,6 +100,7 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
     exp: identity.exp,
     tokenDevice: identity.deviceId !== undefined,
     subprotocol,
+    ...(q.batch ? { batch: true } : {}),
   };
   const stub = hubStub(c.env, identity.userId);
   // A fresh request: nothing the client sent reaches the hub but the upgrade and what was verified here.

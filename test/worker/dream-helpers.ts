@@ -53,14 +53,13 @@ const STATE_KEY: Partial<Record<EventType, string>> = { LIMBIC_UPDATE: "limbic",
 export async function insertHistory(user: string, rows: HistoryRow[], state: Record<string, unknown> = {}): Promise<number> {
   const last = await runInDurableObject(hub(user), (_i, s) => {
     const sql = s.storage.sql;
-    let seq = sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'last_seq'").toArray()[0]?.value ?? 0;
+    let seq = lastSeqIn(sql);
     s.storage.transactionSync(() => {
       for (const r of rows) {
         seq += 1;
         sql.exec("INSERT INTO events (seq, type, ts, data, from_id, state_key) VALUES (?, ?, ?, ?, ?, ?)",
           seq, r.type, r.ts, JSON.stringify(r.data), r.from ?? "phone", STATE_KEY[r.type] ?? null);
       }
-      sql.exec("INSERT INTO _meta (key, value) VALUES ('last_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", seq);
       for (const [key, value] of Object.entries(state)) {
         sql.exec("INSERT INTO state (key, value, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version",
           key, JSON.stringify(value), seq, Date.now());
@@ -73,8 +72,14 @@ export async function insertHistory(user: string, rows: HistoryRow[], state: Rec
 }
 
 /** The user's latest seq, from storage. */
-export const lastSeqOf = (user: string) => runInDurableObject(hub(user), (_i, state) =>
-  state.storage.sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'last_seq'").toArray()[0]?.value ?? 0);
+export const lastSeqOf = (user: string) => runInDurableObject(hub(user), (_i, state) => lastSeqIn(state.storage.sql));
+
+/** The latest seq as the log reads it when it opens: the highest row, else what pruning or an older version left in `_meta`. */
+function lastSeqIn(sql: SqlStorage): number {
+  return sql.exec<{ s: number }>(
+    "SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MAX(value) FROM _meta WHERE key IN ('last_seq', 'pruned_through')), 0)) AS s",
+  ).one().s;
+}
 
 /** Reads a client's frames until it has seen the event with seq `seq`; returns the frames read. */
 export async function readThrough(client: TestClient, seq: number, timeoutMs = 5000): Promise<Frame[]> {
