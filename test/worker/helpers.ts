@@ -51,8 +51,8 @@ export async function connect(query: Record<string, string | number | undefined>
 }
 
 /** Connects a device of a user and reads its catch-up. */
-export async function device(userId: string, deviceId: string, query: Record<string, string | number | undefined> = {}) {
-  const client = await connect({ token: await userToken(userId), device: deviceId, ...query });
+export async function device(userId: string, deviceId: string, query: Record<string, string | number | undefined> = {}, token: { ttl?: number } = {}) {
+  const client = await connect({ token: await userToken(userId, token), device: deviceId, ...query });
   const catchUp = await client.catchUp();
   return { client, catchUp };
 }
