@@ -86,7 +86,13 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes);
     this.parts = {
       log, store, devices, sockets, scheduler, writer, dreams, catchUp,
-      inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention }),
+      inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention,
+        rescheduleSweep: async (now) => {
+          const at = sockets.nextSweep(now, config.heartbeatMs);
+          if (at === null) await scheduler.cancel("sweep");
+          else await scheduler.schedule("sweep", at);
+        },
+      }),
       services: new ServiceWrites(dedup, limiter, retention, config),
       jobs: {
         prune: async (_job, now) => {

@@ -108,6 +108,16 @@ export const POSTURE_HISTORY_LIMIT = 50;
 export const REMOVAL_REASONS = ["expired", "evicted", "deleted"] as const;
 
 /** `STATE_REMOVED` data: state keys that no longer exist, all of one topic. Drop them from the mirror. */
+/** The data schemas of the events a service may publish (the hub writes the dream and removal events itself). */
+export const SERVICE_EVENT_DATA = {
+  SHOOT_PROGRESS: ShootProgressData,
+  CREDIT_UPDATE: CreditUpdateData,
+  PROMPT_CHANGE: PromptChangeData,
+  LIMBIC_UPDATE: LimbicUpdateData,
+  CONVERGENCE_UPDATE: ConvergenceUpdateData,
+  POSTURE_CHANGE: PostureChangeData,
+} as const;
+
 export const StateRemovedData = z.object({
   keys: z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.minLength(1)),
   reason: z.enum(REMOVAL_REASONS),

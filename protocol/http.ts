@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { Epoch, Id } from "./ids.js";
 import {
-  Convergence, ConvergenceUpdateData, CreditUpdateData, Limbic, LimbicUpdateData, PostureChangeData, PromptChangeData, ShootProgressData,
+  Convergence, CreditUpdateData, Limbic, PostureChangeData, PromptChangeData, SERVICE_EVENT_DATA, ShootProgressData,
 } from "./events.js";
 import { DreamStartData } from "./client-messages.js";
 
@@ -51,14 +51,7 @@ export const DreamResultBody = z.strictObject({
 });
 
 /** The event types `POST /api/sync/batch` publishes, with the schema of their data. */
-export const BATCH_EVENT_DATA = {
-  SHOOT_PROGRESS: ShootProgressData,
-  CREDIT_UPDATE: CreditUpdateData,
-  PROMPT_CHANGE: PromptChangeData,
-  LIMBIC_UPDATE: LimbicUpdateData,
-  CONVERGENCE_UPDATE: ConvergenceUpdateData,
-  POSTURE_CHANGE: PostureChangeData,
-} as const;
+export const BATCH_EVENT_DATA = SERVICE_EVENT_DATA;
 export type BatchEventType = keyof typeof BATCH_EVENT_DATA;
 
 export const MAX_BATCH_EVENTS = 1000;

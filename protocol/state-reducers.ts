@@ -6,7 +6,7 @@
 import type * as z from "zod/mini";
 import {
   CONVERGENCE_DEFAULTS, ConvergenceUpdateData, CreditUpdateData, LIMBIC_DEFAULTS, LimbicUpdateData, POSTURE_HISTORY_LIMIT,
-  PostureChangeData, PromptChangeData, ShootProgressData, StateRemovedData,
+  PostureChangeData, PromptChangeData, SERVICE_EVENT_DATA, ShootProgressData, StateRemovedData,
   type Convergence, type EventType, type Limbic, type PostureState,
 } from "./events.js";
 import {
@@ -16,12 +16,7 @@ import {
 
 /** The data schema of every durable event type. */
 export const EVENT_DATA: Record<EventType, z.ZodMiniType> = {
-  SHOOT_PROGRESS: ShootProgressData,
-  CREDIT_UPDATE: CreditUpdateData,
-  PROMPT_CHANGE: PromptChangeData,
-  LIMBIC_UPDATE: LimbicUpdateData,
-  CONVERGENCE_UPDATE: ConvergenceUpdateData,
-  POSTURE_CHANGE: PostureChangeData,
+  ...SERVICE_EVENT_DATA,
   DREAM_QUEUED: DreamQueuedData,
   DREAM_PROGRESS: DreamProgressData,
   DREAM_RESULT: DreamResultData,

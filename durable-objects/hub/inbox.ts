@@ -62,6 +62,8 @@ export interface InboxParts {
   store: StateStore;
   catchUp: CatchUp;
   retention: Retention;
+  /** Sets the sweep's alarm to when it is next needed: after a REFRESH, the old expiry needs no wake. */
+  rescheduleSweep: (now: number) => Promise<void>;
 }
 
 /** The event a state update writes (the client's UPDATE_PROGRESS is the SHOOT_PROGRESS event). */
@@ -208,6 +210,8 @@ export class Inbox {
       return null;
     }
     a.expiresAt = identity.exp * 1000;
+    this.p.sockets.save(ws, a);
+    await this.p.rescheduleSweep(now);
     return { type: "ACCEPTED", ...(id !== undefined ? { id } : {}) };
   }
 

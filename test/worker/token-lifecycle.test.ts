@@ -46,6 +46,9 @@ describe("a socket's authority ends with its token", () => {
     const ws = await open(user, "phone", 2);
     ws.send({ type: "REFRESH", id: "r-1", data: { token: await userToken(user, { device: "phone", ttl: 600 }) } });
     expect(await ws.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "r-1" });
+    // The wake set for the old token's expiry moved with it: a refreshed socket costs no wake at its old exp.
+    const due = await runInDurableObject(hubOf(user), (_i, state) => state.storage.sql.exec<{ due: number }>("SELECT due FROM jobs WHERE id = 'sweep'").one().due);
+    expect(due).toBeGreaterThan(Date.now() + 2_000 + EXPIRY_SLACK_MS);
     await sleep(2_100);
     await sweepNow(user);
     ws.send({ type: "PING", data: { t: 7 } });
