@@ -1,5 +1,5 @@
 import {
-  CLIENT_MESSAGE_DATA, ClientEnvelope, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, toWireIssues,
+  CLIENT_MESSAGE_DATA, ClientEnvelope, DATA_OPTIONAL, ERROR_RETRYABLE, ErrorCode, STATE_UPDATE_TYPES, toWireIssues,
   type ClientMessage,
 } from "../protocol/index.js";
 
@@ -9,11 +9,13 @@ export interface ErrorFrame {
   id?: string;
   code: ErrorCode;
   message: string;
+  /** Whether the same message may pass if sent again later (`ERROR_RETRYABLE`). */
+  retryable: boolean;
   [extra: string]: unknown;
 }
 
 export function errorFrame(id: string | undefined, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): ErrorFrame {
-  return { type: "ERROR", ...(id !== undefined ? { id } : {}), code, message, ...extra };
+  return { type: "ERROR", ...(id !== undefined ? { id } : {}), code, message, retryable: ERROR_RETRYABLE[code], ...extra };
 }
 
 /**

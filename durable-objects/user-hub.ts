@@ -7,6 +7,7 @@ import {
   CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
   type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
 } from "../common/hub-rpc.js";
+import { errorFrame } from "./client-frame.js";
 import { readAttachment, tagsFor, type Attachment } from "./connection.js";
 import { Dedup } from "./dedup.js";
 import { readDreamConfig } from "./dream/config.js";
@@ -39,7 +40,7 @@ interface Parts {
   jobs: Record<string, JobHandler>;
 }
 
-const internalError = (message: string) => Response.json({ error: { code: ErrorCode.INTERNAL, message } }, { status: 500 });
+const internalError = (message: string) => Response.json({ error: { code: ErrorCode.INTERNAL, message, retryable: true } }, { status: 500 });
 
 /**
  * One user's sync hub: a shell over the runtime's entry points, each guarded, and the RPC methods.
@@ -119,7 +120,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
   private async accept(request: Request): Promise<Response> {
     const raw = request.headers.get(CONNECT_HEADER);
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw) {
-      return Response.json({ error: { code: ErrorCode.NOT_FOUND, message: "the hub only accepts WebSocket upgrades from the Worker" } }, { status: 404 });
+      return Response.json({ error: { code: ErrorCode.NOT_FOUND, message: "the hub only accepts WebSocket upgrades from the Worker", retryable: false } }, { status: 404 });
     }
     let params: ConnectParams;
     try {
@@ -178,7 +179,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       await this.parts.inbox.handle(ws, a, message);
     } catch (err) {
       console.error("UserHub.webSocketMessage failed:", err);
-      this.parts.sockets.send(ws, { type: "ERROR", code: ErrorCode.INTERNAL, message: "the server failed to handle this message; it was not applied" });
+      this.parts.sockets.send(ws, errorFrame(undefined, ErrorCode.INTERNAL, "the server failed to handle this message; it was not applied"));
     }
   }
 

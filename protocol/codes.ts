@@ -82,3 +82,92 @@ export const ErrorStatus: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
 };
+
+/**
+ * Whether the same request or message, sent again unchanged, may succeed later: `true` for
+ * passing conditions (wait `retryAfterMs` / `Retry-After`, or back off, then resend with the same
+ * `id` or Idempotency-Key); `false` when something must change first (the request, the token, the
+ * configuration, or the user's data). Carried as `retryable` on `ERROR` frames and HTTP error bodies.
+ */
+export const ERROR_RETRYABLE: Record<ErrorCode, boolean> = {
+  BAD_JSON: false,
+  INVALID_MESSAGE: false,
+  INVALID_BODY: false,
+  UNKNOWN_TYPE: false,
+  UNAUTHORIZED: false,
+  // A new token is a new request: refresh it, then send again.
+  TOKEN_INVALID: false,
+  FORBIDDEN: false,
+  NOT_FOUND: false,
+  // Merge with `current`, then send with a new baseVersion.
+  CONFLICT: false,
+  // Deleting keys is a change the caller must make; the state does not shrink by itself.
+  STATE_TOO_LARGE: false,
+  // Shoots finish (and are then evicted) on their own: a later retry can pass.
+  TOO_MANY_SHOOTS: true,
+  TOO_LARGE: false,
+  UNSUPPORTED_MEDIA_TYPE: false,
+  UPGRADE_REQUIRED: false,
+  // Queued dream cycles run and leave the queue on their own.
+  QUEUE_FULL: true,
+  IDEMPOTENCY_KEY_REUSED: false,
+  RATE_LIMITED: true,
+  INTERNAL: true,
+};
+
+/**
+ * Whether an error code is retryable. An unknown code (a newer server) is not: a client must not
+ * loop on an error it does not understand.
+ */
+export function isRetryable(code: string): boolean {
+  return Object.hasOwn(ERROR_RETRYABLE, code) ? ERROR_RETRYABLE[code as ErrorCode] : false;
+}
+
+/**
+ * What a client does after a close:
+ * - `stop`: do not reconnect until something changes (a token, the parameters, the configuration);
+ * - `refresh`: get a fresh token, then reconnect at once (once; if that fails too, sign in again);
+ * - `backoff`: reconnect after a jittered, growing delay;
+ * - `reconnect`: reconnect now (with `since` and `epoch`), with a small jitter.
+ */
+export type CloseAction = "stop" | "refresh" | "backoff" | "reconnect";
+
+/** The action for each close code the server sends today, and for the standard codes a client meets. */
+export const CLOSE_ACTION: Readonly<Record<number, CloseAction>> = {
+  1000: "backoff",
+  1001: "backoff",
+  1006: "backoff",
+  // The frame was ours: drop that message; the connection itself is fine to open again.
+  [CloseCode.FRAME_TOO_LARGE]: "reconnect",
+  [CloseCode.INTERNAL]: "backoff",
+  [CloseCode.BAD_REQUEST]: "stop",
+  [CloseCode.TOKEN_MISSING]: "stop",
+  [CloseCode.TOKEN_INVALID]: "refresh",
+  [CloseCode.ORIGIN_NOT_ALLOWED]: "stop",
+  [CloseCode.RATE_ABUSE]: "backoff",
+  [CloseCode.TOO_MANY_CONNECTIONS]: "backoff",
+  [CloseCode.HEARTBEAT_TIMEOUT]: "reconnect",
+  [CloseCode.USER_ERASED]: "reconnect",
+  [CloseCode.TOO_FAR_BEHIND]: "reconnect",
+};
+
+/**
+ * Ranges for close codes a client does not know. New codes are only ever added inside the range of
+ * what the client must do; 4000-4099 holds the v1 codes (listed in `CLOSE_ACTION`) and gets no new ones.
+ */
+export const CLOSE_RANGES: readonly { from: number; to: number; action: CloseAction }[] = [
+  { from: 4100, to: 4199, action: "stop" },
+  { from: 4200, to: 4299, action: "refresh" },
+  { from: 4300, to: 4399, action: "backoff" },
+  { from: 4400, to: 4499, action: "reconnect" },
+];
+
+/**
+ * What to do after a close with `code`: the listed action for a known code, else its range's action;
+ * any other unknown code (1000-3999, 4000-4099, 4500-4999) backs off, which neither gives up for good
+ * nor hammers the server.
+ */
+export function closeAction(code: number): CloseAction {
+  if (Object.hasOwn(CLOSE_ACTION, code)) return CLOSE_ACTION[code]!;
+  return CLOSE_RANGES.find((r) => code >= r.from && code <= r.to)?.action ?? "backoff";
+}

@@ -77,7 +77,7 @@ export type BatchItem = z.infer<typeof BatchItem>;
 /** One result of a batch, in the order of the items: the event's seq, or why this item was refused. */
 export type BatchResult =
   | { userId: string; seq: number; duplicate?: true }
-  | { userId?: string; error: { code: string; message: string; issues?: { path: string; message: string }[]; retryAfterMs?: number } };
+  | { userId?: string; error: { code: string; message: string; retryable?: boolean; issues?: { path: string; message: string }[]; retryAfterMs?: number } };
 
 /** `202` answer of a single-user publish. */
 export interface PublishResult {
@@ -100,5 +100,6 @@ export const EventsQuery = z.object({
 
 /** The body of every HTTP error. */
 export interface ErrorBody {
-  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+  /** `retryable` (extension): whether the same request may pass if sent again later (`ERROR_RETRYABLE`). */
+  error: { code: string; message: string; retryable?: boolean; issues?: { path: string; message: string }[] };
 }

@@ -66,6 +66,8 @@ export const ErrorFrame = z.object({
   id: z.optional(z.string()),
   code: z.string(),
   message: z.string(),
+  /** Extension: whether the same message may pass if sent again later (`ERROR_RETRYABLE`). */
+  retryable: z.optional(z.boolean()),
   issues: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   retryAfterMs: z.optional(z.number()),
   current: z.optional(z.unknown()),

@@ -1,6 +1,6 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ErrorStatus, type ErrorBody, type ErrorCode, type WireIssue } from "../protocol/index.js";
+import { ERROR_RETRYABLE, ErrorStatus, type ErrorBody, type ErrorCode, type WireIssue } from "../protocol/index.js";
 
 /**
  * An HTTP error with a stable code, as the contract's JSON error body.
@@ -12,7 +12,7 @@ export function apiError(
   options: { issues?: WireIssue[]; retryAfterMs?: number; status?: number; cause?: unknown } = {},
 ): HTTPException {
   const status = (options.status ?? ErrorStatus[code]) as ContentfulStatusCode;
-  const body: ErrorBody = { error: { code, message, ...(options.issues ? { issues: options.issues } : {}) } };
+  const body: ErrorBody = { error: { code, message, retryable: ERROR_RETRYABLE[code], ...(options.issues ? { issues: options.issues } : {}) } };
   const headers: Record<string, string> = {};
   if (options.retryAfterMs !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(options.retryAfterMs / 1000)));
   return new HTTPException(status, { res: Response.json(body, { status, headers }), message, cause: options.cause });

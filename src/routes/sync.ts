@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import {
-  BATCH_EVENT_DATA, BatchBody, BatchItem, CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, IDEMPOTENCY_KEY_PATTERN, PromptChangeBody,
+  BATCH_EVENT_DATA, BatchBody, BatchItem, CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, IDEMPOTENCY_KEY_PATTERN, isRetryable, PromptChangeBody,
   SCOPES, ShootProgressBody, StateBody, toWireIssues, type BatchResult, type EventType, type PublishResult, type StateRemovedData,
 } from "../../protocol/index.js";
 import { isHubError, type BatchPublishItem, type HubError, type HubResult, type Idempotency } from "../../common/hub-rpc.js";
@@ -72,14 +72,14 @@ function batchItemOf(raw: unknown): { ok: true; item: BatchItem } | { ok: false;
   const userId = typeof (raw as { userId?: unknown })?.userId === "string" ? (raw as { userId: string }).userId : undefined;
   const type = (raw as { type?: unknown })?.type;
   if (typeof type === "string" && !(type in BATCH_EVENT_DATA)) {
-    return { ok: false, userId, error: { code: ErrorCode.UNKNOWN_TYPE, message: `${type} is not a type a service can publish; one of ${Object.keys(BATCH_EVENT_DATA).join(", ")}` } };
+    return { ok: false, userId, error: { code: ErrorCode.UNKNOWN_TYPE, retryable: false, message: `${type} is not a type a service can publish; one of ${Object.keys(BATCH_EVENT_DATA).join(", ")}` } };
   }
   const shape = BatchItem.safeParse(raw);
-  if (!shape.success) return { ok: false, userId, error: { code: ErrorCode.INVALID_BODY, message: "the event is invalid", issues: toWireIssues(shape.error.issues) } };
+  if (!shape.success) return { ok: false, userId, error: { code: ErrorCode.INVALID_BODY, retryable: false, message: "the event is invalid", issues: toWireIssues(shape.error.issues) } };
   const data = BATCH_EVENT_DATA[shape.data.type].safeParse(shape.data.data);
   if (!data.success) {
     const issues = toWireIssues(data.error.issues).map((i) => ({ ...i, path: i.path ? `data.${i.path}` : "data" }));
-    return { ok: false, userId, error: { code: ErrorCode.INVALID_BODY, message: `the data is invalid for ${shape.data.type}`, issues } };
+    return { ok: false, userId, error: { code: ErrorCode.INVALID_BODY, retryable: false, message: `the data is invalid for ${shape.data.type}`, issues } };
   }
   return { ok: true, item: { ...shape.data, data: data.data } };
 }
@@ -105,11 +105,11 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     const results = await mapConcurrent(userIds, FANOUT_CONCURRENCY, async (userId) => {
       try {
         const r = await hubOf(c.env, userId).publish({ userId, type: "PROMPT_CHANGE", data, from, idempotency });
-        if (isHubError(r)) return { userId, error: { code: r.error.code, message: r.error.message } };
+        if (isHubError(r)) return { userId, error: { code: r.error.code, message: r.error.message, retryable: isRetryable(r.error.code) } };
         return { userId, seq: r.seq, delivered: r.delivered, ...duplicateOf(r) };
       } catch (err) {
         console.error(`prompt-change fan-out to ${userId} failed:`, err);
-        return { userId, error: { code: ErrorCode.INTERNAL, message: "delivery to this user failed; retry with the same Idempotency-Key" } };
+        return { userId, error: { code: ErrorCode.INTERNAL, message: "delivery to this user failed; retry with the same Idempotency-Key", retryable: true } };
       }
     });
     return c.json({ results }, 202);
@@ -166,12 +166,12 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
         group.at.forEach((i, k) => {
           const o = outcomes[k]!;
           results[i] = isHubError(o)
-            ? { userId, error: { code: o.error.code, message: o.error.message, ...(o.error.retryAfterMs !== undefined ? { retryAfterMs: o.error.retryAfterMs } : {}) } }
+            ? { userId, error: { code: o.error.code, message: o.error.message, retryable: isRetryable(o.error.code), ...(o.error.retryAfterMs !== undefined ? { retryAfterMs: o.error.retryAfterMs } : {}) } }
             : { userId, seq: o.seq, ...duplicateOf(o) };
         });
       } catch (err) {
         console.error(`batch publish to ${userId} failed:`, err);
-        for (const i of group.at) results[i] = { userId, error: { code: ErrorCode.INTERNAL, message: "publishing to this user failed; retry with the same idempotencyKey" } };
+        for (const i of group.at) results[i] = { userId, error: { code: ErrorCode.INTERNAL, message: "publishing to this user failed; retry with the same idempotencyKey", retryable: true } };
       }
     });
     return c.json({ results }, 202);

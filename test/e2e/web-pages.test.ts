@@ -28,7 +28,7 @@ describeBrowser("web app: pages, phone width, dreams, notices", () => {
     expect(await page.text()).toContain('<div id="root"></div>');
     const api = await http(nerve.url, "/api/nope");
     expect(api.status).toBe(404);
-    expect(api.json).toEqual({ error: { code: "NOT_FOUND", message: "no route for GET /api/nope" } });
+    expect(api.json).toEqual({ error: { code: "NOT_FOUND", retryable: false, message: "no route for GET /api/nope" } });
   });
 
   it("signs in, shows devices with a toast when another connects, credits and prompt notices", async () => {

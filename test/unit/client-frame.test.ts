@@ -11,13 +11,13 @@ describe("client frames", () => {
   });
 
   it("refuses each kind of bad frame with its code, naming the id when it can", () => {
-    expect(toClientMessage(peek(new ArrayBuffer(4)), true)).toEqual({ ok: false, error: { type: "ERROR", code: "BAD_JSON", message: "binary frames are not supported; send JSON text" } });
-    expect(read("{nope")).toEqual({ ok: false, error: { type: "ERROR", code: "BAD_JSON", message: "frame is not valid JSON" } });
-    expect(read('{"type":"FLY","id":"x"}')).toEqual({ ok: false, error: { type: "ERROR", id: "x", code: "UNKNOWN_TYPE", message: 'unknown message type "FLY"' } });
+    expect(toClientMessage(peek(new ArrayBuffer(4)), true)).toEqual({ ok: false, error: { type: "ERROR", code: "BAD_JSON", retryable: false, message: "binary frames are not supported; send JSON text" } });
+    expect(read("{nope")).toEqual({ ok: false, error: { type: "ERROR", code: "BAD_JSON", retryable: false, message: "frame is not valid JSON" } });
+    expect(read('{"type":"FLY","id":"x"}')).toEqual({ ok: false, error: { type: "ERROR", id: "x", code: "UNKNOWN_TYPE", retryable: false, message: 'unknown message type "FLY"' } });
     expect(read('{"type":"toString"}')).toMatchObject({ ok: false, error: { code: "UNKNOWN_TYPE" } });
-    expect(read('{"type":"PING","id":"p","extra":1,"data":{"t":1}}')).toEqual({ ok: false, error: { type: "ERROR", id: "p", code: "INVALID_MESSAGE", message: "frame is not a valid message", issues: [{ path: "", message: 'Unrecognized key: "extra"' }] } });
+    expect(read('{"type":"PING","id":"p","extra":1,"data":{"t":1}}')).toEqual({ ok: false, error: { type: "ERROR", id: "p", code: "INVALID_MESSAGE", retryable: false, message: "frame is not a valid message", issues: [{ path: "", message: 'Unrecognized key: "extra"' }] } });
     expect(read('{"type":"ACK","baseVersion":1,"data":{"seq":1}}')).toMatchObject({ ok: false, error: { code: "INVALID_MESSAGE", issues: [{ path: "baseVersion" }] } });
-    expect(read('{"type":"POSTURE_CHANGE","id":"q","data":{"posture":"boss"}}')).toMatchObject({ ok: false, error: { id: "q", code: "INVALID_MESSAGE", message: "invalid POSTURE_CHANGE data", issues: [{ path: "data.posture" }] } });
+    expect(read('{"type":"POSTURE_CHANGE","id":"q","data":{"posture":"boss"}}')).toMatchObject({ ok: false, error: { id: "q", code: "INVALID_MESSAGE", retryable: false, message: "invalid POSTURE_CHANGE data", issues: [{ path: "data.posture" }] } });
   });
 
   it("measures frames in UTF-8 bytes against the limit", () => {

@@ -10,14 +10,14 @@ describe("bad frames", () => {
     b.client.drain();
 
     a.client.send("{oops");
-    expect(await a.client.next()).toEqual({ type: "ERROR", code: "BAD_JSON", message: "frame is not valid JSON" });
+    expect(await a.client.next()).toEqual({ type: "ERROR", code: "BAD_JSON", retryable: false, message: "frame is not valid JSON" });
 
     a.client.send({ type: "TELEPORT", id: "t1", data: {} });
-    expect(await a.client.next()).toEqual({ type: "ERROR", id: "t1", code: "UNKNOWN_TYPE", message: 'unknown message type "TELEPORT"' });
+    expect(await a.client.next()).toEqual({ type: "ERROR", id: "t1", code: "UNKNOWN_TYPE", retryable: false, message: 'unknown message type "TELEPORT"' });
 
     a.client.send({ type: "LIMBIC_UPDATE", id: "l1", data: { trust: 1.5, charm: 0.2 } });
     expect(await a.client.next()).toEqual({
-      type: "ERROR", id: "l1", code: "INVALID_MESSAGE", message: "invalid LIMBIC_UPDATE data",
+      type: "ERROR", id: "l1", code: "INVALID_MESSAGE", retryable: false, message: "invalid LIMBIC_UPDATE data",
       issues: [
         { path: "data.trust", message: "Too big: expected number to be <=1" },
         { path: "data", message: 'Unrecognized key: "charm"' },
@@ -39,7 +39,7 @@ describe("bad frames", () => {
     expect(await a.client.next()).toMatchObject({ type: "ERROR", code: "INVALID_MESSAGE", issues: [{ path: "baseVersion", message: "only state updates take baseVersion" }] });
 
     a.client.send(new TextEncoder().encode("binary").buffer);
-    expect(await a.client.next()).toMatchObject({ type: "ERROR", code: "BAD_JSON", message: "binary frames are not supported; send JSON text" });
+    expect(await a.client.next()).toMatchObject({ type: "ERROR", code: "BAD_JSON", retryable: false, message: "binary frames are not supported; send JSON text" });
 
     // Nothing was applied or broadcast, and both connections still work.
     expect((await api("/api/me/events?since=0", { token: await userToken(user) })).json).toMatchObject({ events: [], seq: 0 });
@@ -56,7 +56,7 @@ describe("bad frames", () => {
     const b = await device(user, "b");
     a.client.drain();
     a.client.send({ type: "CONVERGENCE_UPDATE", data: { answers: { q1: "x".repeat(70_000) } } });
-    expect(await a.client.next()).toEqual({ type: "ERROR", code: "TOO_LARGE", message: "frame larger than 65536 bytes" });
+    expect(await a.client.next()).toEqual({ type: "ERROR", code: "TOO_LARGE", retryable: false, message: "frame larger than 65536 bytes" });
     expect(await a.client.waitClosed()).toEqual({ code: 1009, reason: "frame too large" });
     b.client.send({ type: "PING", data: { t: 2 } });
     expect((await b.client.next("PONG")).t).toBe(2);

@@ -62,10 +62,10 @@ describe("POST /api/sync/batch", () => {
     expect(res.status).toBe(202);
     expect(res.json.results).toHaveLength(6);
     expect(res.json.results[0]).toEqual({ userId: user, seq: 1 });
-    expect(res.json.results[1]).toEqual({ userId: user, error: { code: "UNKNOWN_TYPE", message: expect.stringContaining("DREAM_RESULT is not a type a service can publish") } });
-    expect(res.json.results[2]).toEqual({ userId: user, error: { code: "INVALID_BODY", message: "the data is invalid for CREDIT_UPDATE", issues: [{ path: "data.newBalance", message: expect.any(String) }] } });
-    expect(res.json.results[3]).toEqual({ userId: "not a user id!", error: { code: "INVALID_BODY", message: "the event is invalid", issues: [{ path: "userId", message: expect.any(String) }] } });
-    expect(res.json.results[4]).toEqual({ error: { code: "INVALID_BODY", message: "the event is invalid", issues: expect.any(Array) } });
+    expect(res.json.results[1]).toEqual({ userId: user, error: { code: "UNKNOWN_TYPE", retryable: false, message: expect.stringContaining("DREAM_RESULT is not a type a service can publish") } });
+    expect(res.json.results[2]).toEqual({ userId: user, error: { code: "INVALID_BODY", retryable: false, message: "the data is invalid for CREDIT_UPDATE", issues: [{ path: "data.newBalance", message: expect.any(String) }] } });
+    expect(res.json.results[3]).toEqual({ userId: "not a user id!", error: { code: "INVALID_BODY", retryable: false, message: "the event is invalid", issues: [{ path: "userId", message: expect.any(String) }] } });
+    expect(res.json.results[4]).toEqual({ error: { code: "INVALID_BODY", retryable: false, message: "the event is invalid", issues: expect.any(Array) } });
     expect(res.json.results[5]).toEqual({ userId: user, seq: 2 });
   });
 
@@ -90,7 +90,7 @@ describe("POST /api/sync/batch", () => {
     expect(again.json.results).toEqual([
       { userId: user, seq: 1, duplicate: true },
       { userId: user, seq: 3 },
-      { userId: user, error: { code: "IDEMPOTENCY_KEY_REUSED", message: expect.any(String) } },
+      { userId: user, error: { code: "IDEMPOTENCY_KEY_REUSED", retryable: false, message: expect.any(String) } },
       { userId: user, seq: 4 },
       { userId: user, seq: 4, duplicate: true },
       { userId: user, seq: 5 },
@@ -113,7 +113,7 @@ describe("POST /api/sync/batch", () => {
     expect(res.status).toBe(202);
     const results = res.json.results as Record<string, any>[];
     expect(results.slice(0, 600).map((r) => r.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
-    expect(results[600]).toEqual({ userId: user, error: { code: "RATE_LIMITED", message: "more than 600 service writes a minute for this user", retryAfterMs: expect.any(Number) } });
+    expect(results[600]).toEqual({ userId: user, error: { code: "RATE_LIMITED", retryable: true, message: "more than 600 service writes a minute for this user", retryAfterMs: expect.any(Number) } });
     expect(results.slice(600).filter((r) => r.error?.code === "RATE_LIMITED")).toHaveLength(99);
     expect(results[650]).toEqual({ userId: other, seq: 1 }); // another user's bucket
     const single = await api("/api/sync/prompt-change", { token, body: { userId: user, promptId: "late", action: "created" } });

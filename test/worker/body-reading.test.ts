@@ -33,7 +33,7 @@ describe("reading request bodies", () => {
     const user = uniqueUser("short");
     const watcher = await device(user, "watcher");
     const res = await postShort("/api/sync/credit-update", await serviceToken(), JSON.stringify({ userId: user, newBalance: 1, change: 1, reason: "x" }).slice(0, 30), 200);
-    expect(res).toEqual({ status: 400, json: { error: { code: "BAD_JSON", message: "the body could not be read to its end (shorter than its Content-Length?)" } } });
+    expect(res).toEqual({ status: 400, json: { error: { code: "BAD_JSON", retryable: false, message: "the body could not be read to its end (shorter than its Content-Length?)" } } });
     const read = await api(`/api/sync/users/${user}`, { token: await serviceToken() });
     expect(read.json.seq).toBe(0);
     watcher.client.close();
@@ -58,24 +58,24 @@ describe("reading request bodies", () => {
       method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${await serviceToken()}` }, body: streamOf(300, 1024),
     });
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ error: { code: "TOO_LARGE", message: "the body is larger than 262144 bytes" } });
+    expect(await res.json()).toEqual({ error: { code: "TOO_LARGE", retryable: false, message: "the body is larger than 262144 bytes" } });
   });
 
   it("a declared Content-Length past MAX_BODY_BYTES is 413 before reading", async () => {
     const res = await api("/api/sync/credit-update", { token: await serviceToken(), body: JSON.stringify({ pad: "x".repeat(300_000) }) });
     expect(res.status).toBe(413);
-    expect(res.json).toEqual({ error: { code: "TOO_LARGE", message: "the body is larger than 262144 bytes" } });
+    expect(res.json).toEqual({ error: { code: "TOO_LARGE", retryable: false, message: "the body is larger than 262144 bytes" } });
   });
 
   it("415, 400 BAD_JSON and 400 INVALID_BODY keep their coded bodies", async () => {
     const token = await serviceToken();
     const text = await api("/api/sync/credit-update", { token, body: "userId=a", headers: { "Content-Type": "text/plain" } });
-    expect(text).toMatchObject({ status: 415, json: { error: { code: "UNSUPPORTED_MEDIA_TYPE", message: "the body must be JSON (Content-Type: application/json)" } } });
+    expect(text).toMatchObject({ status: 415, json: { error: { code: "UNSUPPORTED_MEDIA_TYPE", retryable: false, message: "the body must be JSON (Content-Type: application/json)" } } });
     const broken = await api("/api/sync/credit-update", { token, body: "{broken" });
-    expect(broken).toMatchObject({ status: 400, json: { error: { code: "BAD_JSON", message: "the body is not valid JSON" } } });
+    expect(broken).toMatchObject({ status: 400, json: { error: { code: "BAD_JSON", retryable: false, message: "the body is not valid JSON" } } });
     const invalid = await api("/api/sync/credit-update", { token, body: { userId: "a b", newBalance: 1, change: 1, reason: "x" } });
     expect(invalid.status).toBe(400);
-    expect(invalid.json).toEqual({ error: { code: "INVALID_BODY", message: "the body is invalid", issues: [{ path: "userId", message: "must be 1-128 characters of [A-Za-z0-9._:@-]" }] } });
+    expect(invalid.json).toEqual({ error: { code: "INVALID_BODY", retryable: false, message: "the body is invalid", issues: [{ path: "userId", message: "must be 1-128 characters of [A-Za-z0-9._:@-]" }] } });
   });
 
   it("checks the token before the body: a bad body without a token is 401", async () => {

@@ -19,7 +19,7 @@ describe("optimistic concurrency (baseVersion)", () => {
     a.client.send({ type: "CONVERGENCE_UPDATE", id: "3", baseVersion: 1, data: { progress: 0.9 } });
     const conflict = await a.client.next("ERROR");
     expect(conflict).toEqual({
-      type: "ERROR", id: "3", code: "CONFLICT", message: "convergence has changed since version 1", currentVersion: 2,
+      type: "ERROR", id: "3", code: "CONFLICT", retryable: false, message: "convergence has changed since version 1", currentVersion: 2,
       current: { currentQuestion: 1, progress: 0.3, connectionStrength: 0, imprintingLevel: 0, synchronization: 0, heartResonance: 0, answers: { q1: "yes", q2: "no" }, completed: false },
     });
     // Without baseVersion, the last write wins.

@@ -25,10 +25,10 @@ describe("dev sign-in without DEV_SIGN_IN=1 (a deployed worker)", () => {
       const e = withFlag(value);
       const post = await signIn(e, { userId: "alice", deviceName: "Laptop" });
       expect(post.status).toBe(404);
-      expect(await post.json()).toEqual({ error: { code: "NOT_FOUND", message: "no route for POST /api/dev/sign-in" } });
+      expect(await post.json()).toEqual({ error: { code: "NOT_FOUND", retryable: false, message: "no route for POST /api/dev/sign-in" } });
       const get = await app.request("https://nerve.test/api/dev", {}, e);
       expect(get.status).toBe(404);
-      expect(await get.json()).toEqual({ error: { code: "NOT_FOUND", message: "no route for GET /api/dev" } });
+      expect(await get.json()).toEqual({ error: { code: "NOT_FOUND", retryable: false, message: "no route for GET /api/dev" } });
     });
   }
 
@@ -118,7 +118,7 @@ describe("dev sign-in with DEV_SIGN_IN=1 (npm start's .dev.vars)", () => {
 
 describe("dev sign-in with DEV_SIGN_IN=1 on a host that is not loopback", () => {
   const on = withFlag("1");
-  const refused = { error: { code: "FORBIDDEN", message: "the dev routes answer only on a loopback host (127.0.0.1, localhost, [::1])" } };
+  const refused = { error: { code: "FORBIDDEN", retryable: false, message: "the dev routes answer only on a loopback host (127.0.0.1, localhost, [::1])" } };
 
   it("refuses the DNS-rebinding shape (attacker Host and Origin) with 403 FORBIDDEN and mints nothing", async () => {
     const res = await signIn(on, { userId: "alice", deviceName: "Laptop" }, { "Content-Type": "application/json", Origin: "http://evil.example:8787" }, "http://evil.example:8787");

@@ -30,7 +30,7 @@ describe("device names refuse control, format and bidi characters", () => {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ userId: "alice", deviceName: "Ana\u202Eenohp" }),
     }, { ...(env as unknown as Env), DEV_SIGN_IN: "1" });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: "INVALID_BODY", message: "the body is invalid", issues: [{ path: "deviceName", message: MESSAGE }] } });
+    expect(await res.json()).toEqual({ error: { code: "INVALID_BODY", retryable: false, message: "the body is invalid", issues: [{ path: "deviceName", message: MESSAGE }] } });
   });
 
   for (const name of ["Ana's iPhone", "日本語のMac", "Família 👨‍👩‍👧", "Work Mac (2)"]) {

@@ -91,7 +91,7 @@ describe("the external dream processor", () => {
 
     // Too late now, an unknown cycle, and a body that is not an answer.
     const again = await api("/api/sync/dream-result", { token, body: { userId: user, cycleId, insights } });
-    expect(again).toEqual({ status: 409, headers: expect.anything(), json: { error: { code: "CONFLICT", message: `dream cycle ${cycleId} is not waiting for a processor result` } } });
+    expect(again).toEqual({ status: 409, headers: expect.anything(), json: { error: { code: "CONFLICT", retryable: false, message: `dream cycle ${cycleId} is not waiting for a processor result` } } });
     const unknown = await api("/api/sync/dream-result", { token, body: { userId: user, cycleId: "dc-nope", insights } });
     expect(unknown.status).toBe(409);
     expect(unknown.json.error.code).toBe("CONFLICT");

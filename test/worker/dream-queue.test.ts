@@ -16,10 +16,10 @@ describe("the dream queue", () => {
       ids.push(ok.cycleId as string);
     }
     phone.client.send({ type: "DREAM_START", id: "s-full", data: {} });
-    expect(await phone.client.next("ERROR")).toEqual({ type: "ERROR", id: "s-full", code: "QUEUE_FULL", message: "5 dream cycles are already waiting (limit 5); cancel one or wait" });
+    expect(await phone.client.next("ERROR")).toEqual({ type: "ERROR", id: "s-full", code: "QUEUE_FULL", retryable: true, message: "5 dream cycles are already waiting (limit 5); cancel one or wait" });
     const http = await api("/api/sync/dream", { token, body: { userId: user, note: "from a service" } });
     expect(http.status).toBe(429);
-    expect(http.json).toEqual({ error: { code: "QUEUE_FULL", message: "5 dream cycles are already waiting (limit 5); cancel one or wait" } });
+    expect(http.json).toEqual({ error: { code: "QUEUE_FULL", retryable: true, message: "5 dream cycles are already waiting (limit 5); cancel one or wait" } });
     // The refusals changed nothing.
     expect(await lastSeqOf(user)).toBe(DREAM_QUEUE_LIMIT);
     expect((await dreamsOf(user))!.queue.map((q) => q.cycleId)).toEqual(ids);
@@ -115,7 +115,7 @@ describe("DREAM_CANCEL", () => {
     expect(progress.map((e) => [e.data.cycleId, e.data.phase])).toEqual([[a, "decay"], [b, "decay"]]);
     // Again, and an unknown id: NOT_FOUND, nothing written.
     phone.client.send({ type: "DREAM_CANCEL", id: "again", data: { cycleId: a } });
-    expect(await phone.client.next("ERROR")).toEqual({ type: "ERROR", id: "again", code: "NOT_FOUND", message: `no queued or running dream cycle ${a}` });
+    expect(await phone.client.next("ERROR")).toEqual({ type: "ERROR", id: "again", code: "NOT_FOUND", retryable: false, message: `no queued or running dream cycle ${a}` });
     phone.client.send({ type: "DREAM_CANCEL", id: "bad", data: { cycleId: "no such id!" } });
     expect(await phone.client.next("ERROR")).toMatchObject({ id: "bad", code: "INVALID_MESSAGE", issues: [{ path: "data.cycleId", message: expect.any(String) }] });
     phone.client.close();

@@ -9,17 +9,17 @@ describe("HTTP API", () => {
   });
 
   it("401 without a token, 401 for a bad one, with stable codes", async () => {
-    expect(await api("/api/me")).toMatchObject({ status: 401, json: { error: { code: "UNAUTHORIZED", message: "missing Authorization: Bearer <token>" } } });
+    expect(await api("/api/me")).toMatchObject({ status: 401, json: { error: { code: "UNAUTHORIZED", retryable: false, message: "missing Authorization: Bearer <token>" } } });
     expect(await api("/api/me", { token: "nope" })).toMatchObject({ status: 401, json: { error: { code: "TOKEN_INVALID" } } });
-    expect(await api("/api/sync/users/x", { token: await userToken("x", { ttl: -5 }) })).toMatchObject({ status: 401, json: { error: { code: "TOKEN_INVALID", message: "token expired" } } });
+    expect(await api("/api/sync/users/x", { token: await userToken("x", { ttl: -5 }) })).toMatchObject({ status: 401, json: { error: { code: "TOKEN_INVALID", retryable: false, message: "token expired" } } });
   });
 
   it("keeps token kinds apart and checks scopes (403), and the refused request reaches no hub", async () => {
     const user = uniqueUser();
     const body = shoot(user, "s", 1, 2);
-    expect(await api("/api/sync/shoot-progress", { token: await userToken(user), body })).toMatchObject({ status: 403, json: { error: { code: "FORBIDDEN", message: "this endpoint takes a service token; user tokens are not accepted" } } });
+    expect(await api("/api/sync/shoot-progress", { token: await userToken(user), body })).toMatchObject({ status: 403, json: { error: { code: "FORBIDDEN", retryable: false, message: "this endpoint takes a service token; user tokens are not accepted" } } });
     expect(await api("/api/me", { token: await serviceToken() })).toMatchObject({ status: 403, json: { error: { code: "FORBIDDEN" } } });
-    expect(await api("/api/sync/shoot-progress", { token: await serviceToken("sync:read"), body })).toMatchObject({ status: 403, json: { error: { code: "FORBIDDEN", message: "the token lacks the sync:publish scope" } } });
+    expect(await api("/api/sync/shoot-progress", { token: await serviceToken("sync:read"), body })).toMatchObject({ status: 403, json: { error: { code: "FORBIDDEN", retryable: false, message: "the token lacks the sync:publish scope" } } });
     expect(await api(`/api/sync/users/${user}`, { token: await serviceToken("sync:publish") })).toMatchObject({ status: 403, json: { error: { message: "the token lacks the sync:read scope" } } });
     // None of it was published.
     expect((await api("/api/me/events?since=0", { token: await userToken(user) })).json.events).toEqual([]);
@@ -29,10 +29,10 @@ describe("HTTP API", () => {
     const token = await serviceToken();
     expect(await api("/api/sync/credit-update", { token, body: "newBalance=1", headers: { "Content-Type": "text/plain" } }))
       .toMatchObject({ status: 415, json: { error: { code: "UNSUPPORTED_MEDIA_TYPE" } } });
-    expect(await api("/api/sync/credit-update", { token, body: "{broken" })).toMatchObject({ status: 400, json: { error: { code: "BAD_JSON", message: "the body is not valid JSON" } } });
+    expect(await api("/api/sync/credit-update", { token, body: "{broken" })).toMatchObject({ status: 400, json: { error: { code: "BAD_JSON", retryable: false, message: "the body is not valid JSON" } } });
     expect(await api("/api/sync/credit-update", { token, body: { userId: "bad user", newBalance: "ten", change: 1, reason: "" } })).toEqual({
       status: 400, headers: expect.anything(),
-      json: { error: { code: "INVALID_BODY", message: "the body is invalid", issues: [
+      json: { error: { code: "INVALID_BODY", retryable: false, message: "the body is invalid", issues: [
         { path: "newBalance", message: "Invalid input: expected number, received string" },
         { path: "reason", message: "Too small: expected string to have >=1 characters" },
         { path: "userId", message: "must be 1-128 characters of [A-Za-z0-9._:@-]" },
@@ -43,7 +43,7 @@ describe("HTTP API", () => {
   it("413 above MAX_BODY_BYTES, declared or not", async () => {
     const token = await serviceToken();
     const big = JSON.stringify({ userId: "u", promptId: "p", action: "created", title: "x".repeat(300_000) });
-    expect(await api("/api/sync/prompt-change", { token, body: big })).toMatchObject({ status: 413, json: { error: { code: "TOO_LARGE", message: "the body is larger than 262144 bytes" } } });
+    expect(await api("/api/sync/prompt-change", { token, body: big })).toMatchObject({ status: 413, json: { error: { code: "TOO_LARGE", retryable: false, message: "the body is larger than 262144 bytes" } } });
     // A streamed body without Content-Length is cut off as it passes the limit.
     const stream = new ReadableStream({
       start(controller) {
@@ -56,7 +56,7 @@ describe("HTTP API", () => {
   });
 
   it("404 with a JSON error for an unknown route", async () => {
-    expect(await api("/api/nothing")).toMatchObject({ status: 404, json: { error: { code: "NOT_FOUND", message: "no route for GET /api/nothing" } } });
+    expect(await api("/api/nothing")).toMatchObject({ status: 404, json: { error: { code: "NOT_FOUND", retryable: false, message: "no route for GET /api/nothing" } } });
   });
 
   it("GET /api/sync/users/:userId and GET /api/me return seq, state and devices", async () => {

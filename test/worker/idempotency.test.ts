@@ -29,7 +29,7 @@ describe("idempotency", () => {
 
   it("refuses a malformed Idempotency-Key", async () => {
     const r = await api("/api/sync/shoot-progress", { token: await serviceToken(), headers: { "Idempotency-Key": "has space" }, body: shoot(uniqueUser(), "s", 1, 2) });
-    expect(r).toMatchObject({ status: 400, json: { error: { code: "INVALID_BODY", message: "Idempotency-Key must be 1-255 visible ASCII characters" } } });
+    expect(r).toMatchObject({ status: 400, json: { error: { code: "INVALID_BODY", retryable: false, message: "Idempotency-Key must be 1-255 visible ASCII characters" } } });
   });
 
   it("a repeated client message id is applied once and gets the first answer again", async () => {

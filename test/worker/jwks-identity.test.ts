@@ -29,7 +29,7 @@ function request(e: Env, path: string, token: string) {
   return app.request(`https://nerve.test${path}`, { headers: { Authorization: `Bearer ${token}` } }, e);
 }
 
-const SERVICE_ONLY = { error: { code: "FORBIDDEN", message: "this endpoint takes a service token; user tokens are not accepted" } };
+const SERVICE_ONLY = { error: { code: "FORBIDDEN", retryable: false, message: "this endpoint takes a service token; user tokens are not accepted" } };
 
 describe("JWKS mode without SERVICE_AUDIENCE: the identity provider issues user tokens only", () => {
   for (const which of ["rs", "es"] as const) {
@@ -56,7 +56,7 @@ describe("JWKS mode without SERVICE_AUDIENCE: the identity provider issues user 
   it("an HS256 token signed with JWT_SECRET is refused: the algorithms are pinned to the key set", async () => {
     const res = await api(`/api/sync/users/${uniqueUser("hs")}`, { token: await serviceToken("sync:read") });
     expect(res.status).toBe(401);
-    expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", message: "token rejected (ERR_JOSE_ALG_NOT_ALLOWED)" } });
+    expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: "token rejected (ERR_JOSE_ALG_NOT_ALLOWED)" } });
   });
 
   it("a token lived longer than MAX_TOKEN_TTL_SECONDS is refused in JWKS mode too", async () => {
@@ -91,7 +91,7 @@ describe("JWKS mode with SERVICE_AUDIENCE=nerve-services", () => {
     const token = await idpToken("es", "reporter", { aud: "nerve-services", scope: "sync:publish" });
     const res = await request(e, `/api/sync/users/${uniqueUser("svc")}`, token);
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: "FORBIDDEN", message: "the token lacks the sync:read scope" } });
+    expect(await res.json()).toEqual({ error: { code: "FORBIDDEN", retryable: false, message: "the token lacks the sync:read scope" } });
     const ws = await app.request(`https://nerve.test/ws?token=${token}`, { headers: { Upgrade: "websocket" } }, e);
     const socket = ws.webSocket!;
     const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.addEventListener("close", (ev) => resolve({ code: ev.code, reason: ev.reason })));
@@ -102,14 +102,14 @@ describe("JWKS mode with SERVICE_AUDIENCE=nerve-services", () => {
   it("a service-audience token from another issuer is refused: 401", async () => {
     const res = await request(e, `/api/sync/users/${uniqueUser("svc")}`, await idpToken("rs", "culler", { aud: "nerve-services", scope: "sync:read", iss: "https://evil.test/" }));
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: "TOKEN_INVALID", message: "token rejected (ERR_JWT_CLAIM_VALIDATION_FAILED)" } });
+    expect(await res.json()).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: "token rejected (ERR_JWT_CLAIM_VALIDATION_FAILED)" } });
   });
 
   for (const sub of [12345, {}, ["x"], true]) {
     it(`a service token with sub ${JSON.stringify(sub)} is refused: 401`, async () => {
       const res = await request(e, `/api/sync/users/${uniqueUser("svc")}`, await idpToken("es", sub, { aud: "nerve-services", scope: "sync:read" }));
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: { code: "TOKEN_INVALID", message: "service token sub must be 1-128 characters of [A-Za-z0-9._:@-]" } });
+      expect(await res.json()).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: "service token sub must be 1-128 characters of [A-Za-z0-9._:@-]" } });
     });
   }
 });

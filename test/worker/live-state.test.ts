@@ -23,7 +23,7 @@ describe("live state: limbic, convergence, posture", () => {
     const user = uniqueUser("ls");
     const phone = await device(user, "phone");
     phone.client.send({ type: "LIMBIC_UPDATE", id: "a", data: { arousal: -0.1 } });
-    expect(await phone.client.next()).toEqual({ type: "ERROR", id: "a", code: "INVALID_MESSAGE", message: "invalid LIMBIC_UPDATE data", issues: [{ path: "data.arousal", message: expect.any(String) }] });
+    expect(await phone.client.next()).toEqual({ type: "ERROR", id: "a", code: "INVALID_MESSAGE", retryable: false, message: "invalid LIMBIC_UPDATE data", issues: [{ path: "data.arousal", message: expect.any(String) }] });
     phone.client.send({ type: "CONVERGENCE_UPDATE", id: "b", data: { progress: 0.5, currentQuestion: 0, mood: "x" } });
     const b = await phone.client.next();
     expect(b).toMatchObject({ type: "ERROR", id: "b", code: "INVALID_MESSAGE" });
@@ -75,7 +75,7 @@ describe("live state: limbic, convergence, posture", () => {
     expect(await phone.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "v2", seq: 2 });
     laptop.client.send({ type: "LIMBIC_UPDATE", id: "stale", baseVersion: 1, data: { trust: 0.1 } });
     expect(await laptop.client.next("ERROR")).toEqual({
-      type: "ERROR", id: "stale", code: "CONFLICT", message: "limbic has changed since version 1",
+      type: "ERROR", id: "stale", code: "CONFLICT", retryable: false, message: "limbic has changed since version 1",
       current: { ...LIMBIC_DEFAULTS, trust: 0.6 }, currentVersion: 2,
     });
     laptop.client.send({ type: "LIMBIC_UPDATE", id: "blind", data: { trust: 0.3 } });

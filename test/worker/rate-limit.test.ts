@@ -28,7 +28,7 @@ describe("rate limits", () => {
     expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "2", seq: 2 });
     // The refusal names the message it refuses, so a client can retry exactly that one.
     const refused = await a.client.next();
-    expect(refused).toEqual({ type: "ERROR", id: "3", code: "RATE_LIMITED", message: "more than 100 messages a minute", retryAfterMs: expect.any(Number) });
+    expect(refused).toEqual({ type: "ERROR", id: "3", code: "RATE_LIMITED", retryable: true, message: "more than 100 messages a minute", retryAfterMs: expect.any(Number) });
     // One token comes back every 600 ms.
     expect(refused.retryAfterMs).toBeGreaterThan(0);
     expect(refused.retryAfterMs).toBeLessThanOrEqual(600);
@@ -65,6 +65,6 @@ describe("rate limits", () => {
     const r = await api("/api/sync/prompt-change", { token: await serviceToken(), body: { userId: user, promptId: "p", action: "updated" } });
     expect(r.status).toBe(429);
     expect(r.headers.get("Retry-After")).toBe("1");
-    expect(r.json).toEqual({ error: { code: "RATE_LIMITED", message: "more than 600 service writes a minute for this user" } });
+    expect(r.json).toEqual({ error: { code: "RATE_LIMITED", retryable: true, message: "more than 600 service writes a minute for this user" } });
   });
 });

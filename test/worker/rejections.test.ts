@@ -14,7 +14,7 @@ describe("/ws rejections", () => {
   it("answers a plain request with 426 and a JSON error", async () => {
     const res = await SELF.fetch("https://nerve.test/ws");
     expect(res.status).toBe(426);
-    expect(await res.json()).toEqual({ error: { code: "UPGRADE_REQUIRED", message: "this endpoint takes a WebSocket upgrade" } });
+    expect(await res.json()).toEqual({ error: { code: "UPGRADE_REQUIRED", retryable: false, message: "this endpoint takes a WebSocket upgrade" } });
   });
 
   it("closes 4001 without a token", async () => {

@@ -34,10 +34,10 @@ describe("service identity without SERVICE_AUDIENCE (v1, HS256)", () => {
     expect(await client.waitClosed()).toEqual({ code: 4002, reason: "service tokens cannot open /ws" });
     const me = await api("/api/me", { token: admin });
     expect(me.status).toBe(403);
-    expect(me.json).toEqual({ error: { code: "FORBIDDEN", message: "this endpoint takes a user token; service tokens are not accepted" } });
+    expect(me.json).toEqual({ error: { code: "FORBIDDEN", retryable: false, message: "this endpoint takes a user token; service tokens are not accepted" } });
     const read = await api(`/api/sync/users/${uniqueUser("sid")}`, { token: admin });
     expect(read.status).toBe(403);
-    expect(read.json).toEqual({ error: { code: "FORBIDDEN", message: "the token lacks the sync:read scope" } });
+    expect(read.json).toEqual({ error: { code: "FORBIDDEN", retryable: false, message: "the token lacks the sync:read scope" } });
   });
 
   for (const sub of [12345, {}, ["x"], true, "", "a b", "x".repeat(129)]) {
@@ -47,14 +47,14 @@ describe("service identity without SERVICE_AUDIENCE (v1, HS256)", () => {
         body: { userId: uniqueUser("sid"), newBalance: 1, change: 1, reason: "x" },
       });
       expect(res.status).toBe(401);
-      expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", message: "service token sub must be 1-128 characters of [A-Za-z0-9._:@-]" } });
+      expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: "service token sub must be 1-128 characters of [A-Za-z0-9._:@-]" } });
     });
   }
 
   it("refuses a user token whose sub is not a string", async () => {
     const res = await api("/api/me", { token: await sign({}, 12345) });
     expect(res.status).toBe(401);
-    expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", message: "token sub is not a valid userId" } });
+    expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: "token sub is not a valid userId" } });
   });
 });
 
@@ -72,7 +72,7 @@ describe("service identity with SERVICE_AUDIENCE", () => {
     const token = await sign({ scope: "openid sync:read", aud: "nerve-app" }, user);
     const other = await request(e, `/api/sync/users/${uniqueUser("victim")}`, token);
     expect(other.status).toBe(403);
-    expect(await other.json()).toEqual({ error: { code: "FORBIDDEN", message: "this endpoint takes a service token; user tokens are not accepted" } });
+    expect(await other.json()).toEqual({ error: { code: "FORBIDDEN", retryable: false, message: "this endpoint takes a service token; user tokens are not accepted" } });
     const own = await request(e, "/api/me", token);
     expect(own.status).toBe(200);
     expect(await own.json()).toMatchObject({ userId: user, seq: 0 });
@@ -81,20 +81,20 @@ describe("service identity with SERVICE_AUDIENCE", () => {
   it("a service-audience token never acts as a user: 403 on /api/me, even with a did", async () => {
     const res = await request(e, "/api/me", await sign({ aud: "nerve-services", did: "phone" }, "alice"));
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: "FORBIDDEN", message: "this endpoint takes a user token; service tokens are not accepted" } });
+    expect(await res.json()).toEqual({ error: { code: "FORBIDDEN", retryable: false, message: "this endpoint takes a user token; service tokens are not accepted" } });
   });
 
   it("a v1 service token (no aud) is refused where an audience is required: 401 TOKEN_INVALID", async () => {
     const res = await request(e, `/api/sync/users/${uniqueUser("sid")}`, await serviceToken("sync:read"));
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: "TOKEN_INVALID", message: "token rejected (ERR_JWT_CLAIM_VALIDATION_FAILED)" } });
+    expect(await res.json()).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: "token rejected (ERR_JWT_CLAIM_VALIDATION_FAILED)" } });
   });
 
   it("without JWT_AUDIENCE, a v1 service token without aud is a user token and cannot read", async () => {
     const onlyService: Env = { ...base, SERVICE_AUDIENCE: "nerve-services" };
     const res = await request(onlyService, `/api/sync/users/${uniqueUser("sid")}`, await serviceToken("sync:read"));
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: "FORBIDDEN", message: "this endpoint takes a service token; user tokens are not accepted" } });
+    expect(await res.json()).toEqual({ error: { code: "FORBIDDEN", retryable: false, message: "this endpoint takes a service token; user tokens are not accepted" } });
     const user = uniqueUser("sid");
     const me = await request(onlyService, "/api/me", await userToken(user));
     expect(me.status).toBe(200);

@@ -13,7 +13,7 @@ describe("state limits", () => {
       expect(r.status).toBe(202);
     }
     const over = await api("/api/sync/state", { token, body: { userId: user, limbic: { trust: 0.9 }, convergence: { answers: answers(200, 1) } } });
-    expect(over).toMatchObject({ status: 409, json: { error: { code: "STATE_TOO_LARGE", message: "convergence.answers would have 201 keys; the limit is 200" } } });
+    expect(over).toMatchObject({ status: 409, json: { error: { code: "STATE_TOO_LARGE", retryable: false, message: "convergence.answers would have 201 keys; the limit is 200" } } });
     const me = await api("/api/me", { token: await userToken(user) });
     expect(me.json.seq).toBe(4);
     expect(Object.keys(me.json.state.convergence.answers).length).toBe(200);

@@ -17,7 +17,7 @@ function token(userId: string, times: { iat?: number; exp: number }): Promise<st
 async function refusedOnBoth(jwt: string, message: string | RegExp) {
   const http = await api("/api/me", { token: jwt });
   expect(http.status).toBe(401);
-  expect(http.json).toEqual({ error: { code: "TOKEN_INVALID", message: expect.stringMatching(message) } });
+  expect(http.json).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: expect.stringMatching(message) } });
   const client = await connect({ token: jwt });
   expect(await client.waitClosed()).toEqual({ code: 4002, reason: expect.stringMatching(message) });
   expect(client.frames).toEqual([]);
@@ -72,6 +72,6 @@ describe("MAX_TOKEN_TTL_SECONDS (default 7 days)", () => {
     const jwt = await new SignJWT({ scope: "sync:read", iat }).setProtectedHeader({ alg: "HS256" }).setSubject("svc").setExpirationTime(iat + MAX + 1).sign(key);
     const res = await api(`/api/sync/users/${uniqueUser("ttl")}`, { token: jwt });
     expect(res.status).toBe(401);
-    expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", message: `token lifetime ${MAX + 1} s is longer than MAX_TOKEN_TTL_SECONDS (${MAX})` } });
+    expect(res.json).toEqual({ error: { code: "TOKEN_INVALID", retryable: false, message: `token lifetime ${MAX + 1} s is longer than MAX_TOKEN_TTL_SECONDS (${MAX})` } });
   });
 });

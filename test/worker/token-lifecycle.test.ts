@@ -67,7 +67,7 @@ describe("a socket's authority ends with its token", () => {
     const user = uniqueUser();
     const ws = await open(user, "phone", 600);
     ws.send({ type: "REFRESH", id: "r-x", data: { token: await tokenOf(user) } });
-    expect(await ws.next("ERROR")).toMatchObject({ id: "r-x", code: "TOKEN_INVALID", message: expect.stringMatching(/^REFRESH refused: /) });
+    expect(await ws.next("ERROR")).toMatchObject({ id: "r-x", code: "TOKEN_INVALID", retryable: false, message: expect.stringMatching(/^REFRESH refused: /) });
     expect(await ws.waitClosed()).toEqual({ code: 4002, reason: "token refresh refused" });
   });
 });
