@@ -191,7 +191,7 @@ const commands = {
     for (;;) {
       const token = await userToken(args, user);
       const q = new URLSearchParams({ platform: "cli", name: "nerve tail", batch: "1" });
-      if (args.device) q.set("device", args.device);
+      q.set("device", args.device ?? "nerve-tail");
       if (since !== undefined) q.set("since", String(since));
       if (epoch) q.set("epoch", epoch);
       if (args.topics) q.set("topics", args.topics);
@@ -216,7 +216,7 @@ const commands = {
             setInterval(() => ws.readyState === WebSocket.OPEN && ws.send("ping"), f.heartbeatMs || 30000).unref?.();
           } else if (f.type === "EVENTS") for (const e of f.events) show(e);
           else if (f.type === "STATE" && f.reset && !f.more) {
-            if (!args.json) console.error(`(reset: the log no longer holds everything after ${since ?? 0}; showing events after seq ${f.seq})`);
+            if (!args.json && since !== undefined) console.error(`(reset: the log no longer holds everything after ${since ?? 0}; showing events after seq ${f.seq})`);
             since = f.seq;
           }
           else if (f.type === "SYNCED") {
