@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ErrorCode } from "../protocol/index.js";
 import type { Env } from "../common/env.js";
+import { isAppRoute } from "./app-routes.js";
 import { apiError } from "./errors.js";
 import { devRoutes } from "./routes/dev.js";
 import { meRoutes } from "./routes/me.js";
@@ -15,7 +16,10 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/me", meRoutes)
   .route("/api/dev", devRoutes)
   .notFound((c) => {
-    if (c.env.ASSETS && !c.req.path.startsWith("/api/")) return c.env.ASSETS.fetch(c.req.raw);
+    // Static files never reach the Worker; an app page gets the app's index.html; anything else is a 404.
+    if (c.env.ASSETS && (c.req.method === "GET" || c.req.method === "HEAD") && isAppRoute(c.req.path)) {
+      return c.env.ASSETS.fetch(new Request(new URL("/", c.req.url), c.req.raw));
+    }
     return apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`).getResponse();
   })
   .onError((err, c) => {
