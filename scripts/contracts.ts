@@ -144,5 +144,130 @@ export function contractDocuments(): Record<string, Json> {
 
 /** The text of each file under docs/schema/, as checked in. */
 export function contractFiles(): Record<string, string> {
-  return Object.fromEntries(Object.entries(contractDocuments()).map(([name, doc]) => [`${name}.json`, `${JSON.stringify(doc, null, 2)}\n`]));
+  const docs = { ...contractDocuments(), openapi: openApiDocument() };
+  return Object.fromEntries(Object.entries(docs).map(([name, doc]) => [`${name}.json`, `${JSON.stringify(doc, null, 2)}\n`]));
+}
+
+type Op = {
+  summary: string;
+  auth?: "service" | "user";
+  scope?: "sync:publish" | "sync:read";
+  body?: string;
+  ok: [status: number, schema: string | string[]];
+  idempotent?: boolean;
+  params?: Json[];
+  errors?: number[];
+};
+
+const ERROR_STATUS: Record<number, string> = {
+  400: "invalid body, query or path (INVALID_BODY with issues, BAD_JSON)",
+  401: "no token (UNAUTHORIZED) or a bad one (TOKEN_INVALID)",
+  403: "wrong token kind or missing scope (FORBIDDEN)",
+  404: "no such user state key or cycle (NOT_FOUND)",
+  409: "a state limit (STATE_TOO_LARGE, TOO_MANY_SHOOTS) or a stale cycle (CONFLICT); nothing changed",
+  413: "body over MAX_BODY_BYTES (TOO_LARGE)",
+  415: "body is not application/json (UNSUPPORTED_MEDIA_TYPE)",
+  422: "Idempotency-Key reused with a different request (IDEMPOTENCY_KEY_REUSED)",
+  429: "over the per-user service rate (RATE_LIMITED; Retry-After header)",
+};
+const WRITE_ERRORS = [400, 401, 403, 409, 413, 415, 422, 429];
+const READ_ERRORS = [400, 401, 403];
+const userIdParam: Json = { name: "userId", in: "path", required: true, schema: toSchema(z.string().check(z.regex(/^[A-Za-z0-9._:@-]{1,128}$/)), false) };
+
+const OPERATIONS: Record<string, Record<string, Op>> = {
+  "/api/sync/shoot-progress": { post: { summary: "Publish SHOOT_PROGRESS", auth: "service", scope: "sync:publish", body: "ShootProgressBody", ok: [202, "PublishAnswer"], idempotent: true } },
+  "/api/sync/credit-update": { post: { summary: "Publish CREDIT_UPDATE", auth: "service", scope: "sync:publish", body: "CreditUpdateBody", ok: [202, "PublishAnswer"], idempotent: true } },
+  "/api/sync/prompt-change": { post: { summary: "Publish PROMPT_CHANGE to one user (userId) or many (userIds)", auth: "service", scope: "sync:publish", body: "PromptChangeBody", ok: [202, ["PublishAnswer", "FanoutAnswer"]], idempotent: true } },
+  "/api/sync/state": { post: { summary: "Set limbic, convergence and posture state", auth: "service", scope: "sync:publish", body: "StateBody", ok: [202, "PublishAnswer"], idempotent: true } },
+  "/api/sync/dream": { post: { summary: "Queue a dream cycle", auth: "service", scope: "sync:publish", body: "DreamBody", ok: [202, "DreamAnswer"], idempotent: true } },
+  "/api/sync/dream-result": { post: { summary: "An external dream processor's result", auth: "service", scope: "sync:publish", body: "DreamResultBody", ok: [202, "DreamResultAnswer"], idempotent: true } },
+  "/api/sync/batch": { post: { summary: "Publish up to 1,000 events of any users; one result per item", auth: "service", scope: "sync:publish", body: "BatchBody", ok: [202, "BatchAnswer"] } },
+  "/api/sync/users/{userId}": {
+    get: { summary: "A user's state, versions and devices", auth: "service", scope: "sync:read", ok: [200, "UserSnapshot"], params: [userIdParam], errors: READ_ERRORS },
+    delete: { summary: "Erase a user (a new epoch); closes their sockets with 4011", auth: "service", scope: "sync:publish", ok: [200, "EraseAnswer"], params: [userIdParam], errors: READ_ERRORS },
+  },
+  "/api/sync/users/{userId}/state/{key}": {
+    delete: {
+      summary: "Remove a state key (STATE_REMOVED)", auth: "service", scope: "sync:publish", ok: [200, "PublishAnswer"], idempotent: true,
+      params: [userIdParam, { name: "key", in: "path", required: true, description: "limbic, convergence, posture, credits or shoots.<shootId>", schema: { type: "string" } }],
+      errors: [400, 401, 403, 404, 422, 429],
+    },
+  },
+  "/api/sync/status": { get: { summary: "Liveness; no token", ok: [200, "StatusAnswer"], errors: [] } },
+  "/api/me": { get: { summary: "The signed-in user's state, versions and devices", auth: "user", ok: [200, "MeSnapshot"], errors: [401, 403] } },
+  "/api/me/events": {
+    get: {
+      summary: "A page of the user's event log after since (at most 500 events, bounded by bytes)", auth: "user", ok: [200, "EventsPageAnswer"], errors: READ_ERRORS,
+      params: [
+        { name: "since", in: "query", schema: { type: "string", pattern: "^\\d{1,15}$" }, description: "the last seq processed (default 0)" },
+        { name: "limit", in: "query", schema: { type: "string", pattern: "^\\d{1,4}$" }, description: "1-500 (default 500)" },
+        { name: "epoch", in: "query", schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,32}$" }, description: "the epoch of the since cursor; another epoch answers reset: true" },
+      ],
+    },
+  },
+};
+
+/** OpenAPI 3.1 for every HTTP route, its schemas from the same zod schemas as docs/schema. */
+export function openApiDocument(): Json {
+  const requests = contractDocuments()["http-requests"]!.$defs as Record<string, Json>;
+  const answers = contractDocuments()["http-responses"]!.$defs as Record<string, Json>;
+  const schemas: Record<string, Json> = { ...requests, ...answers };
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const json = (schema: Json) => ({ "application/json": { schema } });
+  const paths: Record<string, Json> = {};
+  for (const [path, ops] of Object.entries(OPERATIONS)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(ops)) {
+      const [status, ok] = op.ok;
+      const responses: Record<string, Json> = {
+        [status]: { description: "success", content: json(Array.isArray(ok) ? { oneOf: ok.map(ref) } : ref(ok)) },
+      };
+      for (const s of op.errors ?? WRITE_ERRORS) responses[s] = { $ref: `#/components/responses/E${s}` };
+      responses["500"] = { $ref: "#/components/responses/E500" };
+      const parameters = [...(op.params ?? []), ...(op.idempotent || op.body === "BatchBody" ? [{ $ref: "#/components/parameters/IdempotencyKey" }] : [])];
+      (paths[path] as Json)[method] = {
+        operationId: `${method}${path.replace(/[{}]/g, "").split(/[/-]/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join("")}`,
+        summary: op.summary,
+        ...(op.auth ? { security: [{ [op.auth === "service" ? "serviceToken" : "userToken"]: op.scope ? [op.scope] : [] }] } : { security: [] }),
+        ...(parameters.length ? { parameters } : {}),
+        ...(op.body ? { requestBody: { required: true, content: json(ref(op.body)) } } : {}),
+        responses,
+      };
+    }
+  }
+  const errorResponses: Record<string, Json> = {};
+  for (const [s, description] of Object.entries({ ...ERROR_STATUS, 500: "server fault (INTERNAL, retryable)" })) {
+    errorResponses[`E${s}`] = {
+      description,
+      ...(s === "429" ? { headers: { "Retry-After": { description: "seconds to wait", schema: { type: "integer" } } } } : {}),
+      content: json(ref("ErrorBody")),
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Nerve HTTP API",
+      version: "1.1.0",
+      description: "Per-user real-time sync: the HTTP routes (docs/protocol.md section 13). The WebSocket /ws is described in docs/protocol.md and docs/schema/. Generated from protocol/ by npm run contracts.",
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    servers: [{ url: "/" }],
+    security: [],
+    paths,
+    components: {
+      schemas,
+      responses: errorResponses,
+      parameters: {
+        IdempotencyKey: {
+          name: "Idempotency-Key", in: "header", required: false,
+          description: "A repeated key (same service and route) returns the first result with duplicate: true and publishes nothing; reused with a different request: 422.",
+          schema: { type: "string", pattern: "^[\\x21-\\x7e]{1,255}$" },
+        },
+      },
+      securitySchemes: {
+        serviceToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A service token: sub = service name, scope with sync:publish and/or sync:read." },
+        userToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A user (device) token: sub = userId, did = deviceId (optional)." },
+      },
+    },
+  };
 }

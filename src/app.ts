@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ErrorCode } from "../protocol/index.js";
 import type { Env } from "../common/env.js";
+import openapi from "../docs/schema/openapi.json";
 import { isAppRoute } from "./app-routes.js";
 import { apiError } from "./errors.js";
 import { devRoutes } from "./routes/dev.js";
@@ -15,6 +16,8 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/sync", syncRoutes)
   .route("/api/me", meRoutes)
   .route("/api/dev", devRoutes)
+  // OpenAPI 3.1 of the HTTP routes: the checked-in file generated from protocol/ (npm run contracts).
+  .get("/api/openapi.json", (c) => c.json(openapi))
   .notFound((c) => {
     // Static files never reach the Worker; an app page gets the app's index.html; anything else is a 404.
     if (c.env.ASSETS && (c.req.method === "GET" || c.req.method === "HEAD") && isAppRoute(c.req.path)) {
