@@ -85,7 +85,7 @@ export class Sender {
   rateLimited(ms: number): void {
     this.pacer.exhaust();
     this.pacer.pauseFor(ms);
-    this.o.outbox.unsendAll();
+    this.o.outbox.unsendAll(false);
     this.syncInFlight = false;
     this.scheduleDrain();
   }
@@ -104,7 +104,8 @@ export class Sender {
         continue;
       }
       const e = entry!;
-      if (!this.o.write(JSON.stringify({ type: e.type, id: e.id, data: e.data, ...(e.baseVersion !== undefined ? { baseVersion: e.baseVersion } : {}) }))) return;
+      const guard = e.baseVersion !== undefined && (e.auto === undefined || e.guarded === true);
+      if (!this.o.write(JSON.stringify({ type: e.type, id: e.id, data: e.data, ...(guard ? { baseVersion: e.baseVersion } : {}) }))) return;
       this.o.outbox.markSent(e.id);
     }
   }

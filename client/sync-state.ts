@@ -102,11 +102,11 @@ export class SyncState {
    * Our own accepted message as the event it became (the server does not echo it to the sender).
    * A later event for the same key that got here first means our local order is wrong: resync.
    */
-  own(type: EventType, data: unknown, seq: number, from: string): void {
+  own(type: EventType, data: unknown, seq: number, from: string, ts: number): void {
     if (this.seqs.has(seq)) return;
     const key = stateKeyOf(type, data);
     if (key !== null && (this.mirror.versions[key] ?? 0) > seq) this.distrust();
-    this.event({ type, seq, ts: Date.now(), data, from });
+    this.event({ type, seq, ts, data, from });
   }
 
   device(device: DeviceInfo): void {
