@@ -15,7 +15,7 @@ import { PersistQueue } from "./persist-queue.js";
 import { ReconnectingSocket, type SocketStatus } from "./reconnecting-socket.js";
 import { Sender } from "./sender.js";
 import { SyncState } from "./sync-state.js";
-import { UserStorage } from "./user-storage.js";
+import { UserStorage, type StoredMirror } from "./user-storage.js";
 import {
   NerveClientError,
   type ConflictEvent, type NerveEventMap, type NerveSnapshot, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type TypedEvent,
@@ -57,8 +57,15 @@ export class NerveClient {
   /** Whose cursor and outbox are loaded (the token's `sub`). */
   private userKey: string | null = null;
   private hasCursor = false;
-  /** The epoch of the history the cursor belongs to (WELCOME's), persisted with it and sent with `since`. */
+  /** The epoch of the history the cursor belongs to, persisted with it and sent with `since`. */
   private epoch: string | null = null;
+  /**
+   * The epoch WELCOME announced. It becomes `epoch` only once the cursor belongs to it (a reset
+   * STATE, or SYNCED), so no write ever pairs the new epoch with the old history's cursor or mirror.
+   */
+  private welcomeEpoch: string | null = null;
+  /** The last mirror known whole up to its seq, as persisted with the cursor. */
+  private mirrorSnap: StoredMirror | null = null;
   private deviceId: string | null;
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   private mirrorTimer: ReturnType<typeof setTimeout> | null = null;
@@ -81,10 +88,13 @@ export class NerveClient {
         this.emitter.emit(event.type, event as never);
         this.emitter.emit("event", event as TypedEvent);
       },
-      cursorMoved: (seq) => {
+      cursorMoved: (seq, reset) => {
+        if (reset || !this.sync.catchingUp) this.epoch = this.welcomeEpoch ?? this.epoch;
+        // A reset STATE is the whole mirror at its seq: it replaces the persisted one at once.
+        if (reset) this.snapshotMirror();
         if (this.userKey !== null) {
           this.hasCursor = true;
-          this.stored.saveCursor(this.userKey, seq, this.epoch);
+          this.persist();
         }
         this.patch({ seq });
         this.checkGap();
@@ -297,6 +307,8 @@ export class NerveClient {
     this.userKey = userId;
     this.hasCursor = cursor !== null;
     this.epoch = epoch;
+    this.welcomeEpoch = null;
+    this.mirrorSnap = this.o.persistState && mirror && cursor !== null && mirror.seq <= cursor ? mirror : null;
     this.sync.startUser(cursor, this.o.persistState ? mirror : null);
     this.sender.resetAck(cursor ?? 0);
     if (switching) this.outbox.dropAll();
@@ -383,7 +395,7 @@ export class NerveClient {
     this.socket.markHealthy();
     this.sync.welcome(frame.resumed);
     // A new epoch comes with resumed: false; the reset STATE that follows saves the cursor under it.
-    this.epoch = frame.epoch ?? null;
+    this.welcomeEpoch = frame.epoch ?? null;
     this.deviceId = frame.deviceId;
     this.patch({ status: "connected", userId: frame.userId, deviceId: frame.deviceId });
     this.heartbeat.start(this.o.heartbeatMs ?? (frame.heartbeatMs > 0 ? frame.heartbeatMs : 30_000), this.o.pongTimeoutMs);
@@ -570,10 +582,21 @@ export class NerveClient {
 
   private saveMirror(): void {
     this.mirrorTimer = null;
-    // Saved only without holes, so the stored mirror is exactly "everything up to seq".
-    if (this.userKey === null || this.sync.seqs.hasGap) return;
+    if (this.snapshotMirror()) this.persist();
+  }
+
+  /** Takes the mirror as the one to persist; only without holes, so it is exactly "everything up to seq". */
+  private snapshotMirror(): boolean {
+    if (!this.o.persistState || this.sync.seqs.hasGap) return false;
     const m = this.sync.mirror;
-    this.stored.saveMirror(this.userKey, { seq: this.sync.seqs.cursor, state: m.state as Record<string, unknown>, versions: m.versions });
+    this.mirrorSnap = { seq: this.sync.seqs.cursor, state: m.state as Record<string, unknown>, versions: m.versions };
+    return true;
+  }
+
+  /** Writes the cursor, its epoch and the last whole mirror as one value. */
+  private persist(): void {
+    if (this.userKey === null || !this.hasCursor) return;
+    this.stored.saveSync(this.userKey, { seq: this.sync.seqs.cursor, epoch: this.epoch, mirror: this.mirrorSnap });
   }
 
   // ------------------------------------------------------------------ snapshot

@@ -9,8 +9,8 @@ export interface SyncHooks {
   mirrorChanged(change: { keys: string[]; reset: boolean; devices: boolean }): void;
   /** A durable event to hand to listeners (new, in order). */
   deliver(event: NerveEvent): void;
-  /** The cursor moved (persist it). */
-  cursorMoved(seq: number): void;
+  /** The cursor moved (persist it). `reset`: to a full STATE's seq, with the mirror replaced by it. */
+  cursorMoved(seq: number, reset?: boolean): void;
   /** The mirror cannot be trusted any more: ask the server for the whole state. */
   needFullState(): void;
 }
@@ -73,7 +73,7 @@ export class SyncState {
       // Everything up to frame.seq is in this state, and nothing older follows it.
       this.seqs.resetTo(frame.seq);
       this.needsFullState = false;
-      this.hooks.cursorMoved(this.seqs.cursor);
+      this.hooks.cursorMoved(this.seqs.cursor, true);
     }
     this.hooks.mirrorChanged({ keys, reset: frame.reset, devices: frame.devices !== undefined });
   }
