@@ -376,7 +376,7 @@ export class NerveClient {
       case "ACCEPTED": {
         // Extension fields (DREAM_START's cycleId) are not in the schema, so they come from the raw frame.
         const cycleId = (json as { cycleId?: unknown }).cycleId;
-        return this.onAccepted({ ...(frame as { id?: string; seq?: number; ts?: number; duplicate?: boolean }), ...(typeof cycleId === "string" ? { cycleId } : {}) });
+        return this.onAccepted({ ...(frame as { id?: string; seq?: number; ts?: number; at?: number; duplicate?: boolean }), ...(typeof cycleId === "string" ? { cycleId } : {}) });
       }
       case "ERROR": return this.onError(frame as ErrorFrame);
       case "DEVICE_CONNECTED":
@@ -413,13 +413,13 @@ export class NerveClient {
     this.sender.start();
   }
 
-  private onAccepted(frame: { id?: string; seq?: number; ts?: number; duplicate?: boolean; cycleId?: string }): void {
+  private onAccepted(frame: { id?: string; seq?: number; ts?: number; at?: number; duplicate?: boolean; cycleId?: string }): void {
     if (frame.id === undefined) return;
     const taken = this.outbox.take(frame.id);
     if (!taken) return;
     const { entry, waiter } = taken;
     if (frame.seq !== undefined) {
-      this.ownEvent(entry, frame.seq, frame.ts);
+      this.ownEvent(entry, frame.seq, frame.ts, frame.at);
       this.rebaseAfterOwn(entry, frame.seq);
     }
     const result: SendResult = {
@@ -439,9 +439,9 @@ export class NerveClient {
    * A type whose event it cannot rebuild (dream messages) leaves a hole that the gap check turns
    * into a STATE_SYNC. An older server sends no `ts`: the local clock stands in.
    */
-  private ownEvent(entry: OutboxEntry, seq: number, ts?: number): void {
+  private ownEvent(entry: OutboxEntry, seq: number, ts?: number, at?: number): void {
     const type = OWN_EVENT[entry.type];
-    if (type) this.sync.own(type, entry.data, seq, this.deviceId ?? "", ts ?? Date.now());
+    if (type) this.sync.own(type, entry.data, seq, this.deviceId ?? "", ts ?? Date.now(), at);
   }
 
   private onError(frame: ErrorFrame): void {

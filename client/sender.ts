@@ -1,3 +1,4 @@
+import { STATE_UPDATE_TYPES } from "../protocol/index.js";
 import type { Outbox } from "./outbox.js";
 import { Pacer } from "./pacer.js";
 
@@ -105,7 +106,9 @@ export class Sender {
       }
       const e = entry!;
       const guard = e.baseVersion !== undefined && (e.auto === undefined || e.guarded === true);
-      if (!this.o.write(JSON.stringify({ type: e.type, id: e.id, data: e.data, ...(guard ? { baseVersion: e.baseVersion } : {}) }))) return;
+      // A state edit says when the user made it: an edit queued offline is stamped with that time, not its arrival.
+      const at = STATE_UPDATE_TYPES.has(e.type) ? { at: e.createdAt } : {};
+      if (!this.o.write(JSON.stringify({ type: e.type, id: e.id, ...(guard ? { baseVersion: e.baseVersion } : {}), ...at, data: e.data }))) return;
       this.o.outbox.markSent(e.id);
     }
   }

@@ -102,11 +102,11 @@ export class SyncState {
    * Our own accepted message as the event it became (the server does not echo it to the sender).
    * A later event for the same key that got here first means our local order is wrong: resync.
    */
-  own(type: EventType, data: unknown, seq: number, from: string, ts: number): void {
+  own(type: EventType, data: unknown, seq: number, from: string, ts: number, at?: number): void {
     if (this.seqs.has(seq)) return;
     const key = stateKeyOf(type, data);
     if (key !== null && (this.mirror.versions[key] ?? 0) > seq) this.distrust();
-    this.event({ type, seq, ts, data, from });
+    this.event({ type, seq, ts, ...(at !== undefined ? { at } : {}), data, from });
   }
 
   device(device: DeviceInfo): void {
@@ -137,7 +137,7 @@ export class SyncState {
     }
     const key = stateKeyOf(event.type, event.data);
     if (key === null) return;
-    const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.ts, from: event.from, seq: event.seq });
+    const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.at ?? event.ts, from: event.from, seq: event.seq });
     if (next === UNKNOWN) return this.distrust();
     this.mirror = setValue(this.mirror, key, next, event.seq);
     this.hooks.mirrorChanged({ keys: [key], reset: false, devices: false });

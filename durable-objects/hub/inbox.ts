@@ -78,7 +78,7 @@ function accepted(msg: ClientMessage, events: NerveEvent[]): Answer {
   return {
     type: "ACCEPTED", ...(msg.id !== undefined ? { id: msg.id } : {}), seq: event.seq,
     // A state update's sender does not get its event: `ts` lets it mirror the value exactly as stored.
-    ...(STATE_UPDATE_TYPES.has(msg.type) ? { ts: event.ts } : {}),
+    ...(STATE_UPDATE_TYPES.has(msg.type) ? { ts: event.ts, ...(event.at !== undefined ? { at: event.at } : {}) } : {}),
     ...(msg.type === "DREAM_START" ? { cycleId: data.cycleId } : {}),
     ...(msg.type === "DREAM_SCHEDULE" ? { nextAt: data.nextAt ?? null } : {}),
   };
@@ -170,7 +170,7 @@ export class Inbox {
       case "LIMBIC_UPDATE":
       case "CONVERGENCE_UPDATE":
       case "POSTURE_CHANGE": {
-        const outcome = await this.p.writer.write([{ type: eventTypeOf(msg), data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion }], via);
+        const outcome = await this.p.writer.write([{ type: eventTypeOf(msg), data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion, at: msg.at }], via);
         if (!outcome.ok) return errorFrame(msg.id, outcome.error.code, outcome.error.message, { current: outcome.error.current, currentVersion: outcome.error.currentVersion });
         return accepted(msg, outcome.events);
       }
