@@ -28,6 +28,11 @@ export class Emitter<M extends object> {
     }
   }
 
+  /** How many listeners a type has (a conflict nobody listens to gets the default policy). */
+  count<K extends keyof M>(type: K): number {
+    return this.listeners.get(type)?.size ?? 0;
+  }
+
   clear(): void {
     this.listeners.clear();
   }

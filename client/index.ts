@@ -51,7 +51,7 @@ export { computeQuality } from "./link-quality.js";
 export { memoryStorage, webStorage, defaultStorage, type NerveStorage } from "./storage.js";
 export {
   NerveClientError,
-  type ClientEventMap, type CreditState, type EventDataMap, type NerveEventMap, type NerveSnapshot,
+  type ClientEventMap, type ConflictEvent, type CreditState, type EventDataMap, type NerveEventMap, type NerveSnapshot,
   type NerveState, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type ShootState,
   type TypedEvent,
 } from "./types.js";

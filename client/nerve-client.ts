@@ -1,5 +1,5 @@
 import {
-  BEARER_PREFIX, CLIENT_MESSAGE_DATA, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, SUBPROTOCOL, ServerFrame, toWireIssues,
+  BEARER_PREFIX, CLIENT_MESSAGE_DATA, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, SUBPROTOCOL, ServerFrame, stateKeyOf, toWireIssues,
   type DeviceInfo, type ErrorFrame, type EventType, type EventsFrame, type NerveEvent, type StateFrame, type WelcomeFrame,
 } from "../protocol/index.js";
 import { Emitter } from "./emitter.js";
@@ -10,14 +10,15 @@ import { TokenRefresher } from "./token-refresher.js";
 import { LinkQuality } from "./link-quality.js";
 import { resolveOptions, type NerveClientOptions, type ResolvedOptions } from "./options.js";
 import { Outbox, type OutboxEntry } from "./outbox.js";
+import { overlappingFields, withoutFields } from "./rebase.js";
 import { PersistQueue } from "./persist-queue.js";
 import { ReconnectingSocket, type SocketStatus } from "./reconnecting-socket.js";
 import { Sender } from "./sender.js";
 import { SyncState } from "./sync-state.js";
-import { UserStorage } from "./user-storage.js";
+import { UserStorage, type StoredMirror } from "./user-storage.js";
 import {
   NerveClientError,
-  type NerveEventMap, type NerveSnapshot, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type TypedEvent,
+  type ConflictEvent, type NerveEventMap, type NerveSnapshot, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type TypedEvent,
 } from "./types.js";
 
 /** How long a seq hole may stay open (own sends in flight fill it) before a STATE_SYNC. */
@@ -56,8 +57,15 @@ export class NerveClient {
   /** Whose cursor and outbox are loaded (the token's `sub`). */
   private userKey: string | null = null;
   private hasCursor = false;
-  /** The epoch of the history the cursor belongs to (WELCOME's), persisted with it and sent with `since`. */
+  /** The epoch of the history the cursor belongs to, persisted with it and sent with `since`. */
   private epoch: string | null = null;
+  /**
+   * The epoch WELCOME announced. It becomes `epoch` only once the cursor belongs to it (a reset
+   * STATE, or SYNCED), so no write ever pairs the new epoch with the old history's cursor or mirror.
+   */
+  private welcomeEpoch: string | null = null;
+  /** The last mirror known whole up to its seq, as persisted with the cursor. */
+  private mirrorSnap: StoredMirror | null = null;
   private deviceId: string | null;
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   private mirrorTimer: ReturnType<typeof setTimeout> | null = null;
@@ -80,10 +88,13 @@ export class NerveClient {
         this.emitter.emit(event.type, event as never);
         this.emitter.emit("event", event as TypedEvent);
       },
-      cursorMoved: (seq) => {
+      cursorMoved: (seq, reset) => {
+        if (reset || !this.sync.catchingUp) this.epoch = this.welcomeEpoch ?? this.epoch;
+        // A reset STATE is the whole mirror at its seq: it replaces the persisted one at once.
+        if (reset) this.snapshotMirror();
         if (this.userKey !== null) {
           this.hasCursor = true;
-          this.stored.saveCursor(this.userKey, seq, this.epoch);
+          this.persist();
         }
         this.patch({ seq });
         this.checkGap();
@@ -101,7 +112,7 @@ export class NerveClient {
       messagesPerMinute: this.o.messagesPerMinute,
       ackIntervalMs: this.o.ackIntervalMs,
       write: (text) => this.sendRaw(text),
-      live: () => this.snap.synced && !this.sync.catchingUp,
+      live: () => this.isLive(),
       wantsFullState: () => this.sync.needsFullState,
       cursor: () => this.sync.seqs.cursor,
     });
@@ -195,11 +206,29 @@ export class NerveClient {
     const id = options.id ?? randomId("m-");
     if (this.outbox.has(id)) return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `message ${id} is already in the outbox`));
     return new Promise<SendResult>((resolve, reject) => {
-      const entry: OutboxEntry = { id, type, data: parsed.data, createdAt: Date.now(), ...(options.baseVersion !== undefined ? { baseVersion: options.baseVersion } : {}) };
+      const entry: OutboxEntry = { id, type, data: parsed.data, createdAt: Date.now(), ...(options.baseVersion !== undefined ? { baseVersion: options.baseVersion } : this.editBase(type, parsed.data)) };
       this.outbox.add(entry, { resolve, reject });
       this.patch({});
       this.sender.drain();
     });
+  }
+
+  /**
+   * A state edit without an explicit baseVersion records what it was made on: the key's version and
+   * value in the mirror now. It goes with that baseVersion when it was made while not live (or is
+   * still unanswered at a reconnect), so a newer change is never overwritten unseen; live edits
+   * go without (last write wins: every device sees the other's change within a round trip).
+   */
+  private editBase(type: string, data: unknown): Partial<OutboxEntry> {
+    const key = STATE_UPDATE_TYPES.has(type) ? stateKeyOf(OWN_EVENT[type]!, data) : null;
+    if (key === null) return {};
+    const m = this.sync.mirror;
+    const base = (m.state as Record<string, unknown>)[key];
+    return { baseVersion: m.versions[key] ?? 0, auto: { key, ...(base !== undefined ? { base } : {}) }, ...(this.isLive() ? {} : { guarded: true }) };
+  }
+
+  private isLive(): boolean {
+    return this.snap.synced && !this.sync.catchingUp;
   }
 
   /** Resolves at the next `SYNCED` (at once if synced now); rejects when the client goes `closed` or `offline`. */
@@ -278,6 +307,8 @@ export class NerveClient {
     this.userKey = userId;
     this.hasCursor = cursor !== null;
     this.epoch = epoch;
+    this.welcomeEpoch = null;
+    this.mirrorSnap = this.o.persistState && mirror && cursor !== null && mirror.seq <= cursor ? mirror : null;
     this.sync.startUser(cursor, this.o.persistState ? mirror : null);
     this.sender.resetAck(cursor ?? 0);
     if (switching) this.outbox.dropAll();
@@ -345,7 +376,7 @@ export class NerveClient {
       case "ACCEPTED": {
         // Extension fields (DREAM_START's cycleId) are not in the schema, so they come from the raw frame.
         const cycleId = (json as { cycleId?: unknown }).cycleId;
-        return this.onAccepted({ ...(frame as { id?: string; seq?: number; duplicate?: boolean }), ...(typeof cycleId === "string" ? { cycleId } : {}) });
+        return this.onAccepted({ ...(frame as { id?: string; seq?: number; ts?: number; at?: number; duplicate?: boolean }), ...(typeof cycleId === "string" ? { cycleId } : {}) });
       }
       case "ERROR": return this.onError(frame as ErrorFrame);
       case "DEVICE_CONNECTED":
@@ -364,7 +395,7 @@ export class NerveClient {
     this.socket.markHealthy();
     this.sync.welcome(frame.resumed);
     // A new epoch comes with resumed: false; the reset STATE that follows saves the cursor under it.
-    this.epoch = frame.epoch ?? null;
+    this.welcomeEpoch = frame.epoch ?? null;
     this.deviceId = frame.deviceId;
     this.patch({ status: "connected", userId: frame.userId, deviceId: frame.deviceId });
     this.heartbeat.start(this.o.heartbeatMs ?? (frame.heartbeatMs > 0 ? frame.heartbeatMs : 30_000), this.o.pongTimeoutMs);
@@ -382,12 +413,15 @@ export class NerveClient {
     this.sender.start();
   }
 
-  private onAccepted(frame: { id?: string; seq?: number; duplicate?: boolean; cycleId?: string }): void {
+  private onAccepted(frame: { id?: string; seq?: number; ts?: number; at?: number; duplicate?: boolean; cycleId?: string }): void {
     if (frame.id === undefined) return;
     const taken = this.outbox.take(frame.id);
     if (!taken) return;
     const { entry, waiter } = taken;
-    if (frame.seq !== undefined) this.ownEvent(entry, frame.seq);
+    if (frame.seq !== undefined) {
+      this.ownEvent(entry, frame.seq, frame.ts, frame.at);
+      this.rebaseAfterOwn(entry, frame.seq);
+    }
     const result: SendResult = {
       id: entry.id, ...(frame.seq !== undefined ? { seq: frame.seq } : {}), duplicate: frame.duplicate === true,
       ...(frame.cycleId !== undefined ? { cycleId: frame.cycleId } : {}),
@@ -401,12 +435,13 @@ export class NerveClient {
 
   /**
    * Our own accepted message: the server does not echo it to us, so the client applies it to the
-   * mirror and hands it to listeners like any event. A type whose event it cannot rebuild (dream
-   * messages) leaves a hole that the gap check turns into a STATE_SYNC.
+   * mirror (`versions[key] = seq`, with the server's `ts`) and hands it to listeners like any event.
+   * A type whose event it cannot rebuild (dream messages) leaves a hole that the gap check turns
+   * into a STATE_SYNC. An older server sends no `ts`: the local clock stands in.
    */
-  private ownEvent(entry: OutboxEntry, seq: number): void {
+  private ownEvent(entry: OutboxEntry, seq: number, ts?: number, at?: number): void {
     const type = OWN_EVENT[entry.type];
-    if (type) this.sync.own(type, entry.data, seq, this.deviceId ?? "");
+    if (type) this.sync.own(type, entry.data, seq, this.deviceId ?? "", ts ?? Date.now(), at);
   }
 
   private onError(frame: ErrorFrame): void {
@@ -417,12 +452,96 @@ export class NerveClient {
     }
     const entry = frame.id !== undefined ? this.outbox.get(frame.id) : undefined;
     if (!entry) return this.emitter.emit("error", frame);
+    if (frame.code === ErrorCode.CONFLICT && entry.auto && frame.currentVersion !== undefined) {
+      this.onConflict(entry, frame.current ?? undefined, frame.currentVersion);
+      this.patch({});
+      this.checkGap();
+      this.sender.drain();
+      return;
+    }
     const { waiter } = this.outbox.take(entry.id)!;
     const error = new NerveClientError(frame.code, frame.message, frame);
     this.patch({});
     if (waiter) waiter.reject(error);
     else this.emitter.emit("outbox", { id: entry.id, type: entry.type, error });
     this.checkGap();
+    this.sender.drain();
+  }
+
+  // ------------------------------------------------------------------ conflict-aware edits
+
+  /**
+   * Our edit was accepted on top of `baseVersion`: the later queued edits of the key that were made
+   * on the same version were made on the value just before ours, so they move onto ours.
+   */
+  private rebaseAfterOwn(entry: OutboxEntry, seq: number): void {
+    const key = entry.auto?.key;
+    if (!key || entry.baseVersion === undefined || this.sync.mirror.versions[key] !== seq) return;
+    const base = (this.sync.mirror.state as Record<string, unknown>)[key];
+    for (const e of this.outbox.ofKey(key)) {
+      if (e.baseVersion === entry.baseVersion && !e.held && !this.outbox.isInflight(e.id)) this.outbox.update(e.id, { baseVersion: seq, auto: { key, base } });
+    }
+  }
+
+  /**
+   * A guarded edit was refused: the key changed since it was made. Every waiting edit of the key
+   * made on the same version is checked against what the newer change touched (its base value vs
+   * the server's current): no overlap, it is rebased and sent again (under a new id: the server
+   * remembers the CONFLICT by id); an overlap holds it and raises `conflict`.
+   */
+  private onConflict(refused: OutboxEntry, current: unknown, currentVersion: number): void {
+    const key = refused.auto!.key;
+    const group = this.outbox.ofKey(key).filter((e) => e.id === refused.id || (e.baseVersion === refused.baseVersion && !e.held && !this.outbox.isInflight(e.id)));
+    for (const e of group) {
+      const fields = overlappingFields(key, e.data, e.auto!.base, current);
+      if (fields.length === 0) {
+        this.outbox.update(e.id, { id: randomId("m-"), baseVersion: currentVersion, auto: { key, base: current }, guarded: true });
+        continue;
+      }
+      const held = this.outbox.update(e.id, { held: true })!;
+      this.raiseConflict(held, fields, current, currentVersion);
+    }
+  }
+
+  private raiseConflict(entry: OutboxEntry, fields: string[], theirs: unknown, theirsVersion: number): void {
+    let done = false;
+    const v = (theirs ?? {}) as { by?: unknown; changedAt?: unknown; updatedAt?: unknown };
+    const at = typeof v.changedAt === "number" ? v.changedAt : typeof v.updatedAt === "number" ? v.updatedAt : undefined;
+    const event: ConflictEvent = {
+      key: entry.auto!.key, fields, mine: entry.data as Record<string, unknown>, theirs, theirsVersion, id: entry.id,
+      ...(typeof v.by === "string" ? { theirsFrom: v.by } : {}),
+      ...(at !== undefined ? { theirsAt: at } : {}),
+      resolve: (choice) => {
+        if (done) return;
+        done = true;
+        this.resolveConflict(entry.id, fields, choice);
+      },
+    };
+    // Nobody listens: the newer change stands and the edit's sender is told (the promise rejects
+    // with CONFLICT, or an `outbox` event for an edit restored from storage).
+    if (this.emitter.count("conflict") === 0) return event.resolve("theirs");
+    this.emitter.emit("conflict", event);
+  }
+
+  private resolveConflict(id: string, fields: string[], choice: "mine" | "theirs"): void {
+    const entry = this.outbox.get(id);
+    if (!entry?.held) return;
+    const key = entry.auto!.key;
+    const data = choice === "mine" ? entry.data : withoutFields(key, entry.data, fields);
+    const m = this.sync.mirror;
+    if (data !== null) {
+      // Onto the value the mirror holds now, which includes the newer change.
+      const base = (m.state as Record<string, unknown>)[key];
+      this.outbox.update(id, { id: randomId("m-"), data, held: false, guarded: true, baseVersion: m.versions[key] ?? 0, auto: { key, ...(base !== undefined ? { base } : {}) } });
+    } else {
+      const { waiter } = this.outbox.take(id)!;
+      const error = new NerveClientError(ErrorCode.CONFLICT, `${key} was changed by a newer edit of ${fields.join(", ")}; resolved as theirs`, {
+        current: (m.state as Record<string, unknown>)[key], currentVersion: m.versions[key] ?? 0,
+      });
+      if (waiter) waiter.reject(error);
+      else this.emitter.emit("outbox", { id, type: entry.type, error });
+    }
+    this.patch({});
     this.sender.drain();
   }
 
@@ -463,10 +582,21 @@ export class NerveClient {
 
   private saveMirror(): void {
     this.mirrorTimer = null;
-    // Saved only without holes, so the stored mirror is exactly "everything up to seq".
-    if (this.userKey === null || this.sync.seqs.hasGap) return;
+    if (this.snapshotMirror()) this.persist();
+  }
+
+  /** Takes the mirror as the one to persist; only without holes, so it is exactly "everything up to seq". */
+  private snapshotMirror(): boolean {
+    if (!this.o.persistState || this.sync.seqs.hasGap) return false;
     const m = this.sync.mirror;
-    this.stored.saveMirror(this.userKey, { seq: this.sync.seqs.cursor, state: m.state as Record<string, unknown>, versions: m.versions });
+    this.mirrorSnap = { seq: this.sync.seqs.cursor, state: m.state as Record<string, unknown>, versions: m.versions };
+    return true;
+  }
+
+  /** Writes the cursor, its epoch and the last whole mirror as one value. */
+  private persist(): void {
+    if (this.userKey === null || !this.hasCursor) return;
+    this.stored.saveSync(this.userKey, { seq: this.sync.seqs.cursor, epoch: this.epoch, mirror: this.mirrorSnap });
   }
 
   // ------------------------------------------------------------------ snapshot

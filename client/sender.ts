@@ -1,3 +1,4 @@
+import { STATE_UPDATE_TYPES } from "../protocol/index.js";
 import type { Outbox } from "./outbox.js";
 import { Pacer } from "./pacer.js";
 
@@ -85,7 +86,7 @@ export class Sender {
   rateLimited(ms: number): void {
     this.pacer.exhaust();
     this.pacer.pauseFor(ms);
-    this.o.outbox.unsendAll();
+    this.o.outbox.unsendAll(false);
     this.syncInFlight = false;
     this.scheduleDrain();
   }
@@ -104,7 +105,10 @@ export class Sender {
         continue;
       }
       const e = entry!;
-      if (!this.o.write(JSON.stringify({ type: e.type, id: e.id, data: e.data, ...(e.baseVersion !== undefined ? { baseVersion: e.baseVersion } : {}) }))) return;
+      const guard = e.baseVersion !== undefined && (e.auto === undefined || e.guarded === true);
+      // A state edit says when the user made it: an edit queued offline is stamped with that time, not its arrival.
+      const at = STATE_UPDATE_TYPES.has(e.type) ? { at: e.createdAt } : {};
+      if (!this.o.write(JSON.stringify({ type: e.type, id: e.id, ...(guard ? { baseVersion: e.baseVersion } : {}), ...at, data: e.data }))) return;
       this.o.outbox.markSent(e.id);
     }
   }

@@ -9,8 +9,8 @@ export interface SyncHooks {
   mirrorChanged(change: { keys: string[]; reset: boolean; devices: boolean }): void;
   /** A durable event to hand to listeners (new, in order). */
   deliver(event: NerveEvent): void;
-  /** The cursor moved (persist it). */
-  cursorMoved(seq: number): void;
+  /** The cursor moved (persist it). `reset`: to a full STATE's seq, with the mirror replaced by it. */
+  cursorMoved(seq: number, reset?: boolean): void;
   /** The mirror cannot be trusted any more: ask the server for the whole state. */
   needFullState(): void;
 }
@@ -73,7 +73,7 @@ export class SyncState {
       // Everything up to frame.seq is in this state, and nothing older follows it.
       this.seqs.resetTo(frame.seq);
       this.needsFullState = false;
-      this.hooks.cursorMoved(this.seqs.cursor);
+      this.hooks.cursorMoved(this.seqs.cursor, true);
     }
     this.hooks.mirrorChanged({ keys, reset: frame.reset, devices: frame.devices !== undefined });
   }
@@ -102,11 +102,11 @@ export class SyncState {
    * Our own accepted message as the event it became (the server does not echo it to the sender).
    * A later event for the same key that got here first means our local order is wrong: resync.
    */
-  own(type: EventType, data: unknown, seq: number, from: string): void {
+  own(type: EventType, data: unknown, seq: number, from: string, ts: number, at?: number): void {
     if (this.seqs.has(seq)) return;
     const key = stateKeyOf(type, data);
     if (key !== null && (this.mirror.versions[key] ?? 0) > seq) this.distrust();
-    this.event({ type, seq, ts: Date.now(), data, from });
+    this.event({ type, seq, ts, ...(at !== undefined ? { at } : {}), data, from });
   }
 
   device(device: DeviceInfo): void {
@@ -137,7 +137,7 @@ export class SyncState {
     }
     const key = stateKeyOf(event.type, event.data);
     if (key === null) return;
-    const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.ts, from: event.from, seq: event.seq });
+    const next = reduce(event.type, this.mirror.state[key as keyof MirrorData["state"]], event.data, { ts: event.at ?? event.ts, from: event.from, seq: event.seq });
     if (next === UNKNOWN) return this.distrust();
     this.mirror = setValue(this.mirror, key, next, event.seq);
     this.hooks.mirrorChanged({ keys: [key], reset: false, devices: false });

@@ -103,6 +103,36 @@ export interface SendResult {
   cycleId?: string;
 }
 
+/**
+ * A queued edit (made offline, or unanswered at a reconnect) that a newer change of the same fields
+ * refused. The mirror shows theirs; the edit waits in the outbox until `resolve` is called.
+ * With no `conflict` listener at all, the client resolves "theirs" at once (see docs/client.md).
+ */
+export interface ConflictEvent {
+  /** The state key: `limbic`, `convergence`, `posture` or `shoots.<shootId>`. */
+  key: string;
+  /** The fields both changed (`trust`, `answers.q1`; the key itself for whole values). */
+  fields: string[];
+  /** The edit's data as the app sent it. */
+  mine: Record<string, unknown>;
+  /** The key's value on the server now. */
+  theirs: unknown;
+  /** The version (seq) of `theirs`. */
+  theirsVersion: number;
+  /** Who made the newer change, when the value says so (posture's `by`). */
+  theirsFrom?: string;
+  /** When the newer change was made (ms), when the value says so (posture's `changedAt`, a shoot's `updatedAt`). */
+  theirsAt?: number;
+  /** The outbox id of the edit. */
+  id: string;
+  /**
+   * "mine": the whole edit is rebased onto the current value and sent (it wins the overlapping
+   * fields). "theirs": the overlapping fields are dropped and the rest, if any, is sent; the send's
+   * promise rejects with CONFLICT when nothing is left. Only the first call counts.
+   */
+  resolve(choice: "mine" | "theirs"): void;
+}
+
 /** Events of the client itself, beside the durable event types. */
 export interface ClientEventMap {
   /** The status changed. */
@@ -123,6 +153,8 @@ export interface ClientEventMap {
   error: ErrorFrame;
   /** The socket closed (any cause); `willRetry` says whether the client reconnects by itself. */
   close: { code: number; reason: string; willRetry: boolean };
+  /** A queued edit overlaps a newer change: choose with `resolve` (until then it waits in the outbox). */
+  conflict: ConflictEvent;
   /** An outbox message restored from storage (its promise is gone) was answered. */
   outbox: { id: string; type: string; result?: SendResult; error?: NerveClientError };
 }

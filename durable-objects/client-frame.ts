@@ -65,17 +65,20 @@ export function toClientMessage(frame: Peeked, binary = false): { ok: true; msg:
   if (!envelope.success) {
     return { ok: false, error: errorFrame(frame.id, ErrorCode.INVALID_MESSAGE, "frame is not a valid message", { issues: toWireIssues(envelope.error.issues) }) };
   }
-  const { type, id, baseVersion } = envelope.data;
+  const { type, id, baseVersion, at } = envelope.data;
   if (!Object.hasOwn(CLIENT_MESSAGE_DATA, type)) {
     return { ok: false, error: errorFrame(id, ErrorCode.UNKNOWN_TYPE, `unknown message type "${type}"`) };
   }
   if (baseVersion !== undefined && !STATE_UPDATE_TYPES.has(type)) {
     return { ok: false, error: errorFrame(id, ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`, { issues: [{ path: "baseVersion", message: "only state updates take baseVersion" }] }) };
   }
+  if (at !== undefined && !STATE_UPDATE_TYPES.has(type)) {
+    return { ok: false, error: errorFrame(id, ErrorCode.INVALID_MESSAGE, `${type} does not take at`, { issues: [{ path: "at", message: "only state updates take at" }] }) };
+  }
   const schema = CLIENT_MESSAGE_DATA[type as keyof typeof CLIENT_MESSAGE_DATA];
   const parsed = schema.safeParse(envelope.data.data === undefined && DATA_OPTIONAL.has(type) ? {} : envelope.data.data);
   if (!parsed.success) {
     return { ok: false, error: errorFrame(id, ErrorCode.INVALID_MESSAGE, `invalid ${type} data`, { issues: toWireIssues(parsed.error.issues, ["data"]) }) };
   }
-  return { ok: true, msg: { type, ...(id !== undefined ? { id } : {}), ...(baseVersion !== undefined ? { baseVersion } : {}), data: parsed.data } as ClientMessage };
+  return { ok: true, msg: { type, ...(id !== undefined ? { id } : {}), ...(baseVersion !== undefined ? { baseVersion } : {}), ...(at !== undefined ? { at } : {}), data: parsed.data } as ClientMessage };
 }

@@ -30,8 +30,8 @@ function toEvent(row: EventRow): NerveEvent {
  * The wire JSON of an event from the JSON of its data: the same text, key for key, as
  * `JSON.stringify({type, seq, ts, data, from})`, with the data serialized once for row and frame.
  */
-export function wireOf(type: EventType, seq: number, ts: number, dataJson: string, from: string): string {
-  return `{"type":${JSON.stringify(type)},"seq":${seq},"ts":${ts},"data":${dataJson},"from":${JSON.stringify(from)}}`;
+export function wireOf(type: EventType, seq: number, ts: number, dataJson: string, from: string, at?: number): string {
+  return `{"type":${JSON.stringify(type)},"seq":${seq},"ts":${ts},${at !== undefined ? `"at":${at},` : ""}"data":${dataJson},"from":${JSON.stringify(from)}}`;
 }
 
 /**
@@ -84,14 +84,14 @@ export class EventLog {
   }
 
   /** Appends one event and returns it with its wire JSON. Call inside `transactionSync` with the state write. */
-  append(type: EventType, data: unknown, from: string, stateKey: string | null, ts: number): Appended {
+  append(type: EventType, data: unknown, from: string, stateKey: string | null, ts: number, at?: number): Appended {
     const seq = this.last + 1;
     const dataJson = JSON.stringify(data);
-    const wire = wireOf(type, seq, ts, dataJson, from);
+    const wire = wireOf(type, seq, ts, dataJson, from, at);
     this.sql.exec("INSERT INTO events (seq, type, ts, data, from_id, state_key, wire) VALUES (?, ?, ?, ?, ?, ?, ?)",
       seq, type, ts, dataJson, from, stateKey, wire);
     this.last = seq;
-    return { event: { type, seq, ts, data, from }, wire };
+    return { event: { type, seq, ts, ...(at !== undefined ? { at } : {}), data, from }, wire };
   }
 
   /** Undo the in-memory seq after a rolled-back transaction. */

@@ -49,6 +49,18 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_DATA) as ClientMe
 /** Client message types whose `data` may be omitted (it defaults to `{}`). */
 export const DATA_OPTIONAL: ReadonlySet<string> = new Set(["STATE_SYNC", "DREAM_START"]);
 
+/** How far back a state update's `at` may go; an older one is clamped to this age (a week: an offline phone comes back within it). */
+export const AT_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/**
+ * When a state change counts as made: the client's `at`, clamped to [now - AT_MAX_AGE_MS, now];
+ * `now` without one.
+ * @example clampAt(undefined, 1000) // 1000
+ */
+export function clampAt(at: number | undefined, now: number): number {
+  return at === undefined ? now : Math.min(now, Math.max(now - AT_MAX_AGE_MS, Math.round(at)));
+}
+
 /** Client message types that carry a state update and so may carry `baseVersion`. */
 export const STATE_UPDATE_TYPES: ReadonlySet<string> = new Set(["LIMBIC_UPDATE", "CONVERGENCE_UPDATE", "POSTURE_CHANGE", "UPDATE_PROGRESS"]);
 
@@ -59,11 +71,13 @@ export const ClientEnvelope = z.strictObject({
   id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   /** Compare-and-set: the seq of the key's version the client last saw. */
   baseVersion: z.optional(Count),
+  /** Extension (state updates): when the user made the change, ms since 1970; the server clamps it (AT_MAX_AGE_MS, not after now). */
+  at: z.optional(z.number()),
   data: z.optional(z.unknown()),
 });
 export type ClientEnvelope = z.infer<typeof ClientEnvelope>;
 
 /** A parsed client message, typed by `type`. */
 export type ClientMessage = {
-  [T in ClientMessageType]: { type: T; id?: string; baseVersion?: number; data: z.infer<(typeof CLIENT_MESSAGE_DATA)[T]> };
+  [T in ClientMessageType]: { type: T; id?: string; baseVersion?: number; at?: number; data: z.infer<(typeof CLIENT_MESSAGE_DATA)[T]> };
 }[ClientMessageType];

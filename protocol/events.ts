@@ -177,6 +177,8 @@ export interface NerveEvent<T extends EventType = EventType, D = unknown> {
   type: T;
   seq: number;
   ts: number;
+  /** Extension: when the change was made (the sender's clamped `at`), present when it differs from `ts`. Reducers use `at ?? ts`. */
+  at?: number;
   data: D;
   /** The deviceId or service name that caused it. */
   from: string;
@@ -186,6 +188,8 @@ export const NerveEventSchema = z.object({
   type: z.enum(EVENT_TYPES),
   seq: z.int().check(z.gte(1)),
   ts: z.number(),
+  /** Extension: when the change was made (the sender's clamped `at`), when it differs from `ts`; reducers use it. */
+  at: z.optional(z.number()),
   data: z.unknown(),
   from: z.string(),
 });

@@ -56,6 +56,10 @@ export const SyncedFrame = z.object({ type: z.literal("SYNCED"), seq: z.int() })
 export const PongFrame = z.object({ type: z.literal("PONG"), t: z.number(), serverTime: z.number() });
 export const AcceptedFrame = z.object({
   type: z.literal("ACCEPTED"), id: z.optional(z.string()), seq: z.optional(z.int()), duplicate: z.optional(z.boolean()),
+  /** Extension: the event's `ts`, on the answer to a state update (its sender gets no event frame). */
+  ts: z.optional(z.number()),
+  /** Extension: the event's `at` (when the change counts as made), when it differs from `ts`. */
+  at: z.optional(z.number()),
   /** Extension: the id of the cycle a `DREAM_START` queued. */
   cycleId: z.optional(z.string()),
   /** Extension: when a `DREAM_SCHEDULE` will next queue a cycle (null: disabled). */

@@ -1,4 +1,4 @@
-import { CloseCode, ErrorCode, stateKeyOf, type ClientMessage, type EventType, type NerveEvent } from "../../protocol/index.js";
+import { CloseCode, ErrorCode, STATE_UPDATE_TYPES, stateKeyOf, type ClientMessage, type EventType, type NerveEvent } from "../../protocol/index.js";
 import { isHubError } from "../../common/hub-rpc.js";
 import type { Config } from "../../common/config.js";
 import { errorFrame, overLimit, peek, toClientMessage, type ErrorFrame } from "../client-frame.js";
@@ -77,6 +77,8 @@ function accepted(msg: ClientMessage, events: NerveEvent[]): Answer {
   const data = event.data as { cycleId?: string; nextAt?: number | null };
   return {
     type: "ACCEPTED", ...(msg.id !== undefined ? { id: msg.id } : {}), seq: event.seq,
+    // A state update's sender does not get its event: `ts` lets it mirror the value exactly as stored.
+    ...(STATE_UPDATE_TYPES.has(msg.type) ? { ts: event.ts, ...(event.at !== undefined ? { at: event.at } : {}) } : {}),
     ...(msg.type === "DREAM_START" ? { cycleId: data.cycleId } : {}),
     ...(msg.type === "DREAM_SCHEDULE" ? { nextAt: data.nextAt ?? null } : {}),
   };
@@ -168,7 +170,7 @@ export class Inbox {
       case "LIMBIC_UPDATE":
       case "CONVERGENCE_UPDATE":
       case "POSTURE_CHANGE": {
-        const outcome = await this.p.writer.write([{ type: eventTypeOf(msg), data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion }], via);
+        const outcome = await this.p.writer.write([{ type: eventTypeOf(msg), data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion, at: msg.at }], via);
         if (!outcome.ok) return errorFrame(msg.id, outcome.error.code, outcome.error.message, { current: outcome.error.current, currentVersion: outcome.error.currentVersion });
         return accepted(msg, outcome.events);
       }

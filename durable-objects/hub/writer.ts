@@ -1,5 +1,5 @@
 import {
-  ErrorCode, reduceState, stateKeyOf, topicOfStateKey, type Convergence, type EventType, type NerveEvent, type ShootProgressData,
+  clampAt, ErrorCode, reduceState, stateKeyOf, topicOfStateKey, type Convergence, type EventType, type NerveEvent, type ShootProgressData,
   type StateRemovedData, type Topic,
 } from "../../protocol/index.js";
 import type { HubError } from "../../common/hub-rpc.js";
@@ -15,6 +15,8 @@ export interface Commit {
   data: unknown;
   from: string;
   baseVersion?: number;
+  /** When the sender made the change (unclamped); see `clampAt`. */
+  at?: number;
 }
 
 /** Computes a key's next value from its current one. Pure: anything else to write goes in `alsoWrite`. */
@@ -130,12 +132,15 @@ export class Writer {
     }
     if (key?.startsWith("shoots.") && current === undefined) all.push(...this.makeRoomForShoot(c.from, now));
     const seq = this.log.lastSeq + 1;
+    // The reducers stamp values (posture history, changedAt) with when the change was made; the
+    // event keeps the server's ts (the log's order and retention) and carries `at` beside it.
+    const made = clampAt(c.at, now);
     const next = key === null ? undefined
       : reduce ? reduce(c, current?.value, seq, now)
-      : reduceState(c.type, current?.value, c.data, { ts: now, from: c.from, seq });
+      : reduceState(c.type, current?.value, c.data, { ts: made, from: c.from, seq });
     if (key === "convergence") this.checkAnswers(next as Convergence, current?.value as Convergence | undefined);
     const before = key === null ? 0 : this.store.bytes();
-    const appended = this.log.append(c.type, c.data, c.from, key, now);
+    const appended = this.log.append(c.type, c.data, c.from, key, now, made !== now ? made : undefined);
     const { event } = appended;
     if (key !== null) {
       const bytes = this.store.set(key, next, event.seq, now, isFinished(c) ? now : null);

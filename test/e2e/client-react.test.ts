@@ -92,8 +92,8 @@ describe("React hooks against a live server", () => {
     await post("/api/sync/prompt-change", { userId: user, promptId: "p9", action: "created", title: "New" });
     await waitFor(() => expect(text("prompt")).toBe("4:p9"), { timeout: 10_000 });
 
-    // Browser default storage: the cursor went to localStorage under the user's key.
-    await waitFor(() => expect(localStorage.getItem(`nerve:u:${user}:cursor`)).toMatch(/^4:[A-Za-z0-9_-]{1,32}$/), { timeout: 10_000 });
+    // Browser default storage: the cursor and its epoch went to localStorage under the user's key, in one record.
+    await waitFor(() => expect(JSON.parse(localStorage.getItem(`nerve:u:${user}:sync`) ?? "null")).toMatchObject({ v: 1, seq: 4, epoch: expect.stringMatching(/^[A-Za-z0-9_-]{1,32}$/) }), { timeout: 10_000 });
 
     // A second device appears in the list, then goes.
     const other = createNerveClient({ url: nerve.wsUrl, getToken: () => nerve.userToken(user), deviceId: "phone", platform: "ios", storagePrefix: "nerve-phone" });

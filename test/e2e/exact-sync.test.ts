@@ -107,7 +107,7 @@ describe("exact sync against wrangler dev", () => {
         answers.push(await again.next("ACCEPTED"));
         await again.close();
       }
-      expect(answers[0]).toEqual({ type: "ACCEPTED", id: "retry-me", seq: 1 });
+      expect(answers[0]).toEqual({ type: "ACCEPTED", id: "retry-me", seq: 1, ts: expect.any(Number) });
       expect(answers[1]).toEqual(answers[0]);
       expect((await eventsOf(user)).map((e) => [e.type, e.seq])).toEqual([["LIMBIC_UPDATE", 1]]);
     });

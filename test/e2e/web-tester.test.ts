@@ -46,7 +46,7 @@ describeBrowser("web app: the tester", () => {
     await page.getByTestId("tester-send").click();
     const accepted = log.locator('[data-testid="log-row"][data-dir="in"][data-type="ACCEPTED"]');
     await accepted.waitFor({ timeout: 10_000 });
-    expect(JSON.parse((await accepted.locator(".body").textContent())!)).toEqual({ type: "ACCEPTED", id: posture.id, seq: 1 });
+    expect(JSON.parse((await accepted.locator(".body").textContent())!)).toEqual({ type: "ACCEPTED", id: posture.id, seq: 1, ts: expect.any(Number) });
     expect(await accepted.locator(".seq").textContent()).toBe("#1");
 
     // An invalid frame: the local check says so, the server answers ERROR INVALID_MESSAGE.

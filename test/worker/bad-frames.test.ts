@@ -44,7 +44,7 @@ describe("bad frames", () => {
     // Nothing was applied or broadcast, and both connections still work.
     expect((await api("/api/me/events?since=0", { token: await userToken(user) })).json).toMatchObject({ events: [], seq: 0 });
     a.client.send({ type: "LIMBIC_UPDATE", id: "ok", data: { trust: 0.7 } });
-    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "ok", seq: 1 });
+    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "ok", seq: 1, ts: expect.any(Number) });
     expect(await b.client.next()).toMatchObject({ type: "LIMBIC_UPDATE", seq: 1, data: { trust: 0.7 } });
     a.client.close();
     b.client.close();

@@ -17,7 +17,8 @@ describe("client: the epoch goes with the cursor", () => {
     expect((await api("/api/sync/credit-update", { token, body: { userId: user, newBalance: 40, change: -10, reason: "shoot" } })).status).toBe(202);
     await waitFor(() => client.seq === 1, "seq 1");
     const epoch = (await api("/api/me", { token: await userToken(user) })).json.epoch as string;
-    await waitFor(() => storage.getItem(`nerve:u:${user}:cursor`) === `1:${epoch}`, "the cursor saved with its epoch");
+    const record = () => JSON.parse((storage.getItem(`nerve:u:${user}:sync`) as string | null) ?? "null") as { seq: number; epoch: string; mirror: { seq: number; state: object } | null } | null;
+    await waitFor(() => record()?.seq === 1 && record()?.epoch === epoch, "the cursor saved with its epoch");
 
     const erased = await api(`/api/sync/users/${user}`, { method: "DELETE", token });
     expect(erased.status).toBe(200);
@@ -26,7 +27,15 @@ describe("client: the epoch goes with the cursor", () => {
     expect(net.sockets[1]!.url).toContain(`since=1&epoch=${epoch}`);
     await waitFor(() => client.getSnapshot().state.credits === undefined, "the erased state gone from the mirror");
     expect(client.seq).toBe(0);
-    await waitFor(() => storage.getItem(`nerve:u:${user}:cursor`) === `0:${erased.json.epoch}`, "the cursor under the new epoch");
+    // The cursor, the new epoch and the reset mirror in one value: never the old history's mirror beside the new epoch.
+    await waitFor(() => record()?.seq === 0 && record()?.epoch === erased.json.epoch, "the cursor under the new epoch");
+    expect(record()!.mirror).toEqual({ seq: 0, state: {}, versions: {} });
+    expect(storage.getItem(`nerve:u:${user}:cursor`)).toBeNull();
     await client.close();
+    // A restart shows nothing of the erased history, even offline.
+    const again = createNerveClient({ url: URL_, getToken: () => userToken(user), storage, WebSocket: selfWebSocket({ down: () => true }), maxRetries: 0 });
+    await expect(again.whenSynced()).rejects.toMatchObject({ code: "OFFLINE" });
+    expect(again.state).toEqual({});
+    await again.close();
   });
 });

@@ -10,11 +10,11 @@ describe("optimistic concurrency (baseVersion)", () => {
     b.client.drain();
     // Nothing written yet: version 0.
     a.client.send({ type: "CONVERGENCE_UPDATE", id: "1", baseVersion: 0, data: { progress: 0.2, answers: { q1: "yes" } } });
-    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "1", seq: 1 });
+    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "1", seq: 1, ts: expect.any(Number) });
     expect(await b.client.next("CONVERGENCE_UPDATE")).toMatchObject({ seq: 1 });
     // b, which saw version 1, moves it on.
     b.client.send({ type: "CONVERGENCE_UPDATE", id: "2", baseVersion: 1, data: { progress: 0.3, answers: { q2: "no" } } });
-    expect(await b.client.next()).toEqual({ type: "ACCEPTED", id: "2", seq: 2 });
+    expect(await b.client.next()).toEqual({ type: "ACCEPTED", id: "2", seq: 2, ts: expect.any(Number) });
     // a still thinks version 1 is current: refused, nothing applied, nothing broadcast.
     a.client.send({ type: "CONVERGENCE_UPDATE", id: "3", baseVersion: 1, data: { progress: 0.9 } });
     const conflict = await a.client.next("ERROR");
@@ -24,7 +24,7 @@ describe("optimistic concurrency (baseVersion)", () => {
     });
     // Without baseVersion, the last write wins.
     a.client.send({ type: "CONVERGENCE_UPDATE", id: "4", data: { progress: 0.9 } });
-    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "4", seq: 3 });
+    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "4", seq: 3, ts: expect.any(Number) });
     expect(b.client.drain().filter((f) => f.type === "CONVERGENCE_UPDATE").map((f) => f.seq)).toEqual([3]);
     a.client.close();
     b.client.close();

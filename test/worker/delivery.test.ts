@@ -26,7 +26,7 @@ describe("delivery", () => {
     const web = await device(user, "web");
     mac.client.drain();
     mac.client.send({ type: "UPDATE_PROGRESS", id: "m1", data: { shootId: "s9", status: "processing", processedCount: 3, totalCount: 9 } });
-    expect(await mac.client.next()).toEqual({ type: "ACCEPTED", id: "m1", seq: 1 });
+    expect(await mac.client.next()).toEqual({ type: "ACCEPTED", id: "m1", seq: 1, ts: expect.any(Number) });
     expect(await web.client.next("SHOOT_PROGRESS")).toMatchObject({ seq: 1, from: "mac", data: { shootId: "s9", processedCount: 3 } });
     // Nothing else reached the sender: a PING round-trip proves the queue is empty before it.
     mac.client.send({ type: "PING", data: { t: 7 } });

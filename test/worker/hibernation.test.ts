@@ -54,7 +54,7 @@ describe("forced hibernation (evictDurableObject)", () => {
 
     // The sender is still known by its device after waking: its message is from "phone", and it is not echoed to itself.
     phone.client.send({ type: "LIMBIC_UPDATE", id: "l1", data: { warmth: 0.8 } });
-    expect(await phone.client.next()).toEqual({ type: "ACCEPTED", id: "l1", seq: 5 });
+    expect(await phone.client.next()).toEqual({ type: "ACCEPTED", id: "l1", seq: 5, ts: expect.any(Number) });
     expect(await web.client.next("LIMBIC_UPDATE")).toMatchObject({ seq: 5, from: "phone" });
 
     // The ACK cursor survived.

@@ -39,20 +39,20 @@ describe("idempotency", () => {
     mac.client.drain();
     const msg = { type: "POSTURE_CHANGE", id: "c-1", data: { posture: "copilot", reason: "focus" } };
     mac.client.send(msg);
-    expect(await mac.client.next()).toEqual({ type: "ACCEPTED", id: "c-1", seq: 1 });
+    expect(await mac.client.next()).toEqual({ type: "ACCEPTED", id: "c-1", seq: 1, ts: expect.any(Number) });
     mac.client.send(msg);
-    expect(await mac.client.next()).toEqual({ type: "ACCEPTED", id: "c-1", seq: 1 });
+    expect(await mac.client.next()).toEqual({ type: "ACCEPTED", id: "c-1", seq: 1, ts: expect.any(Number) });
     // Even after a reconnect of the same device.
     mac.client.close();
     const mac2 = await device(user, "mac", { since: 1 });
     mac2.client.send(msg);
-    expect(await mac2.client.next()).toEqual({ type: "ACCEPTED", id: "c-1", seq: 1 });
+    expect(await mac2.client.next()).toEqual({ type: "ACCEPTED", id: "c-1", seq: 1, ts: expect.any(Number) });
     expect(await web.client.next("POSTURE_CHANGE")).toMatchObject({ seq: 1 });
     const log = await api("/api/me/events?since=0", { token: await userToken(user) });
     expect(log.json.events).toHaveLength(1);
     // The same id from another device is another message.
     web.client.send(msg);
-    expect(await web.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "c-1", seq: 2 });
+    expect(await web.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "c-1", seq: 2, ts: expect.any(Number) });
     mac2.client.close();
     web.client.close();
   });

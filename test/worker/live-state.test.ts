@@ -8,10 +8,10 @@ describe("live state: limbic, convergence, posture", () => {
     const phone = await device(user, "phone");
     const laptop = await device(user, "laptop");
     phone.client.send({ type: "LIMBIC_UPDATE", id: "l1", data: { trust: 0.9, warmth: 0.8 } });
-    expect(await phone.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "l1", seq: 1 });
+    expect(await phone.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "l1", seq: 1, ts: expect.any(Number) });
     expect(await laptop.client.next("LIMBIC_UPDATE")).toEqual({ type: "LIMBIC_UPDATE", seq: 1, ts: expect.any(Number), from: "phone", data: { trust: 0.9, warmth: 0.8 } });
     laptop.client.send({ type: "LIMBIC_UPDATE", id: "l2", data: { warmth: 0.1 } });
-    expect(await laptop.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "l2", seq: 2 });
+    expect(await laptop.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "l2", seq: 2, ts: expect.any(Number) });
     expect((await phone.client.next("LIMBIC_UPDATE")).data).toEqual({ warmth: 0.1 });
     const me = await api("/api/me", { token: await userToken(user) });
     expect(me.json.state.limbic).toEqual({ ...LIMBIC_DEFAULTS, trust: 0.9, warmth: 0.1 });
@@ -72,14 +72,14 @@ describe("live state: limbic, convergence, posture", () => {
     await phone.client.next("ACCEPTED");
     await laptop.client.next("LIMBIC_UPDATE");
     phone.client.send({ type: "LIMBIC_UPDATE", id: "v2", baseVersion: 1, data: { trust: 0.6 } });
-    expect(await phone.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "v2", seq: 2 });
+    expect(await phone.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "v2", seq: 2, ts: expect.any(Number) });
     laptop.client.send({ type: "LIMBIC_UPDATE", id: "stale", baseVersion: 1, data: { trust: 0.1 } });
     expect(await laptop.client.next("ERROR")).toEqual({
       type: "ERROR", id: "stale", code: "CONFLICT", retryable: false, message: "limbic has changed since version 1",
       current: { ...LIMBIC_DEFAULTS, trust: 0.6 }, currentVersion: 2,
     });
     laptop.client.send({ type: "LIMBIC_UPDATE", id: "blind", data: { trust: 0.3 } });
-    expect(await laptop.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "blind", seq: 3 });
+    expect(await laptop.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "blind", seq: 3, ts: expect.any(Number) });
     const state = (await api(`/api/sync/users/${user}`, { token: await serviceToken() })).json;
     expect(state.state.limbic.trust).toBe(0.3);
     expect(state.versions.limbic).toBe(3);

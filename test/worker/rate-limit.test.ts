@@ -24,8 +24,8 @@ describe("rate limits", () => {
     a.client.send({ type: "LIMBIC_UPDATE", id: "1", data: { trust: 0.1 } });
     a.client.send({ type: "LIMBIC_UPDATE", id: "2", data: { trust: 0.2 } });
     a.client.send({ type: "LIMBIC_UPDATE", id: "3", data: { trust: 0.3 } });
-    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "1", seq: 1 });
-    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "2", seq: 2 });
+    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "1", seq: 1, ts: expect.any(Number) });
+    expect(await a.client.next()).toEqual({ type: "ACCEPTED", id: "2", seq: 2, ts: expect.any(Number) });
     // The refusal names the message it refuses, so a client can retry exactly that one.
     const refused = await a.client.next();
     expect(refused).toEqual({ type: "ERROR", id: "3", code: "RATE_LIMITED", retryable: true, message: "more than 100 messages a minute", retryAfterMs: expect.any(Number) });

@@ -44,7 +44,7 @@ const attempts = new WeakMap<NerveClient, AttemptCounter>();
 function pageStorage(): NerveStorage {
   const durable = webStorage(localStorage);
   const page = new Map<string, string>();
-  const pageOnly = (key: string) => key.endsWith(":cursor") || key.endsWith(":mirror");
+  const pageOnly = (key: string) => key.endsWith(":sync") || key.endsWith(":cursor") || key.endsWith(":mirror");
   return {
     getItem: (key) => (pageOnly(key) ? page.get(key) ?? null : durable.getItem(key)),
     setItem: (key, value) => (pageOnly(key) ? void page.set(key, value) : durable.setItem(key, value)),
