@@ -9,7 +9,7 @@ import {
   AcceptedFrame, BatchBody, BatchItem, CLIENT_MESSAGE_DATA, CreditUpdateBody, DATA_OPTIONAL, DeviceConnectedFrame,
   DeviceDisconnectedFrame, DreamBody, DreamResultBody, ErrorFrame, EVENT_DATA, EVENT_TYPES, EventsFrame, EventsQuery,
   PongFrame, PromptChangeBody, ShootProgressBody, STATE_UPDATE_TYPES, StateBody, StateFrame, SyncedFrame, WelcomeFrame,
-  Count, type ClientMessageType,
+  ClientEnvelope, NerveEventSchema, type ClientMessageType,
 } from "../protocol/index.js";
 import {
   BatchAnswer, DreamAnswer, DreamResultAnswer, EraseAnswer, ErrorBodySchema, EventsPageAnswer, FanoutAnswer, MeSnapshot,
@@ -24,17 +24,14 @@ const BASE = "https://nerve.dev/schema/";
 /** One client message type as a whole frame: the envelope with its `type` and `data`. */
 function clientMessage(type: ClientMessageType): Schema {
   const data = CLIENT_MESSAGE_DATA[type] as Schema;
-  return z.strictObject({
-    type: z.literal(type),
-    id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-    ...(STATE_UPDATE_TYPES.has(type) ? { baseVersion: z.optional(Count) } : {}),
-    data: DATA_OPTIONAL.has(type) ? z.optional(data) : data,
-  });
+  // Derived from the envelope the hub parses, so that a field added there (baseVersion, at) cannot be missed here.
+  const envelope = STATE_UPDATE_TYPES.has(type) ? ClientEnvelope : z.omit(ClientEnvelope, { baseVersion: true, at: true });
+  return z.extend(envelope, { type: z.literal(type), data: DATA_OPTIONAL.has(type) ? z.optional(data) : data });
 }
 
 /** One durable event type as its frame. */
 function eventFrame(type: (typeof EVENT_TYPES)[number]): Schema {
-  return z.object({ type: z.literal(type), seq: z.int().check(z.gte(1)), ts: z.number(), data: EVENT_DATA[type], from: z.string() });
+  return z.extend(NerveEventSchema, { type: z.literal(type), data: EVENT_DATA[type] });
 }
 
 /** Drops `additionalProperties: false` everywhere: readers of what the server sends ignore unknown fields. */
