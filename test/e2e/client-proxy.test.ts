@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNerveClient, memoryStorage, type NerveClient, type SendResult, type TypedEvent } from "../../client/index.js";
 import { http, startNerve, type Nerve } from "./harness.js";
+import { waitForClient } from "./client-wait.js";
 import { Proxy } from "./tcp-proxy.js";
 
 let nerve: Nerve;
@@ -27,22 +28,9 @@ afterAll(async () => {
   await nerve?.stop();
 });
 
-/** Waits for a condition on the client, woken by its changes; fails after `timeoutMs` saying what. */
-function until(client: NerveClient, check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; snapshot ${JSON.stringify({ ...client.getSnapshot(), state: undefined })}\n${nerve.output().slice(-2000)}`));
-    }, timeoutMs);
-    const off = client.subscribe(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
+/** Waits for a condition on the client; a timeout shows the server's output too. */
+const until = (client: NerveClient, check: () => boolean, what: string, timeoutMs?: number) =>
+  waitForClient(client, check, what, timeoutMs, () => nerve.output().slice(-2000));
 
 function newClient(user: string, options: Partial<Parameters<typeof createNerveClient>[0]> = {}): NerveClient {
   const client = createNerveClient({
