@@ -46,14 +46,15 @@ export class Sockets {
    * Whether a socket is a live connection. The runtime keeps a socket the hub closed (a heartbeat
    * timeout, abuse, a too-large frame) in `getWebSockets()` until its close handshake, which a
    * vanished network never completes: such ghosts never count, for limits or presence.
+   * `a`: the socket's attachment when the caller has read it already.
    */
-  static live(ws: WebSocket): boolean {
-    return ws.readyState === WebSocket.OPEN && readAttachment(ws)?.gone !== true;
+  static live(ws: WebSocket, a: Attachment | null = readAttachment(ws)): boolean {
+    return ws.readyState === WebSocket.OPEN && a?.gone !== true;
   }
 
   /** Live connections of the user. */
   liveCount(): number {
-    return this.ctx.getWebSockets().filter(Sockets.live).length;
+    return this.ctx.getWebSockets().filter((ws) => Sockets.live(ws)).length;
   }
 
   /** Live connections of a device, not counting `except` (a socket on its way out). */
@@ -125,7 +126,8 @@ export class Sockets {
     if (!device) return;
     const text = JSON.stringify({ type: online ? "DEVICE_CONNECTED" : "DEVICE_DISCONNECTED", device });
     for (const ws of this.ctx.getWebSockets(topicTag("presence"))) {
-      if (readAttachment(ws)?.deviceId === deviceId || !Sockets.live(ws)) continue;
+      const a = readAttachment(ws);
+      if (a?.deviceId === deviceId || !Sockets.live(ws, a)) continue;
       this.send(ws, text);
     }
   }

@@ -96,7 +96,7 @@ export class Inbox {
     const { config, sockets } = this.p;
     // A connection the hub has closed takes nothing more: its client never learns the outcome, and
     // will resend through a new connection, where dedup answers what was applied.
-    if (!Sockets.live(ws)) return;
+    if (!Sockets.live(ws, a)) return;
     const now = Date.now();
     a.lastMessageAt = now;
     if (overLimit(message, config.maxFrameBytes)) {
