@@ -1,5 +1,5 @@
 import { SignJWT } from "jose";
-import { env, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import type { EventType } from "../../protocol/index.js";
 import { FrameClient, type Frame } from "../frame-client.js";
 import { TEST_JWT_SECRET } from "../test-secret.js";
@@ -99,4 +99,10 @@ export async function publishDirect(userId: string, type: EventType, data: unkno
   const r = await hubOf(userId).publish({ userId, type, data, from });
   if ("error" in r) throw new Error(`publish refused: ${JSON.stringify(r.error)}`);
   return r;
+}
+
+/** Runs the user's heartbeat sweep now, as its alarm would, and says whether the alarm ran. */
+export async function sweepNow(userId: string): Promise<boolean> {
+  await runInDurableObject(hubOf(userId), (_i, state) => state.storage.sql.exec("UPDATE jobs SET due = ? WHERE id = 'sweep'", Date.now() - 1));
+  return runDurableObjectAlarm(hubOf(userId));
 }

@@ -1,14 +1,8 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, connect, hubOf, uniqueUser, userToken } from "./helpers.js";
+import { api, connect, hubOf, uniqueUser, userToken, sweepNow } from "./helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs the sweep now, as its alarm would. */
-async function sweepNow(user: string) {
-  await runInDurableObject(hubOf(user), (_i, state) => state.storage.sql.exec("UPDATE jobs SET due = ? WHERE id = 'sweep'", Date.now() - 1));
-  expect(await runDurableObjectAlarm(hubOf(user))).toBe(true);
-}
 
 /** Makes a device's connections look silent for `agoMs`. */
 const silence = (user: string, deviceId: string, agoMs: number) => runInDurableObject(hubOf(user), (_i, state) => {
@@ -20,10 +14,10 @@ const silence = (user: string, deviceId: string, agoMs: number) => runInDurableO
 
 // The closes the server starts on its own (1009 and 4008 follow the client's frames: test/e2e/exact-sync).
 const CLOSES = [
-  ["a heartbeat timeout (4010)", 4010, 600, (user: string) => silence(user, "desk", 10 * 60_000).then(() => sweepNow(user))],
+  ["a heartbeat timeout (4010)", 4010, 600, (user: string) => silence(user, "desk", 10 * 60_000).then(async () => expect(await sweepNow(user)).toBe(true))],
   ["a token expiry (4002)", 4002, 1, async (user: string) => {
     await sleep(1_100);
-    await sweepNow(user);
+    expect(await sweepNow(user)).toBe(true);
   }],
 ] as const;
 

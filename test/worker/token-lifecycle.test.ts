@@ -1,7 +1,7 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EXPIRY_SLACK_MS } from "../../durable-objects/sockets.js";
-import { connect, hubOf, serviceToken, uniqueUser, userToken } from "./helpers.js";
+import { connect, hubOf, serviceToken, uniqueUser, userToken, sweepNow } from "./helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -12,12 +12,6 @@ async function open(user: string, device: string, ttl: number) {
   return client;
 }
 
-/** Runs the sweep now, as its alarm would. */
-async function sweepNow(user: string) {
-  await runInDurableObject(hubOf(user), (_i, state) => state.storage.sql.exec("UPDATE jobs SET due = ? WHERE id = 'sweep'", Date.now() - 1));
-  expect(await runDurableObjectAlarm(hubOf(user))).toBe(true);
-}
-
 describe("a socket's authority ends with its token", () => {
   it("the sweep closes a socket whose token expired with 4002, and is scheduled within the slack after exp", async () => {
     const user = uniqueUser();
@@ -26,7 +20,7 @@ describe("a socket's authority ends with its token", () => {
     const due = await runInDurableObject(hubOf(user), (_i, state) => state.storage.sql.exec<{ due: number }>("SELECT due FROM jobs WHERE id = 'sweep'").one().due);
     expect(due).toBeLessThanOrEqual(Date.now() + 2_000 + EXPIRY_SLACK_MS);
     await sleep(2_100);
-    await sweepNow(user);
+    expect(await sweepNow(user)).toBe(true);
     expect(await short.waitClosed()).toEqual({ code: 4002, reason: "token expired" });
     expect(long.closed).toBeNull();
     long.close();
@@ -50,7 +44,7 @@ describe("a socket's authority ends with its token", () => {
     const due = await runInDurableObject(hubOf(user), (_i, state) => state.storage.sql.exec<{ due: number }>("SELECT due FROM jobs WHERE id = 'sweep'").one().due);
     expect(due).toBeGreaterThan(Date.now() + 2_000 + EXPIRY_SLACK_MS);
     await sleep(2_100);
-    await sweepNow(user);
+    expect(await sweepNow(user)).toBe(true);
     ws.send({ type: "PING", data: { t: 7 } });
     expect(await ws.next("PONG")).toMatchObject({ t: 7 });
     expect(ws.closed).toBeNull();
