@@ -96,6 +96,14 @@ export interface DreamResultRequest {
   idempotency?: Idempotency;
 }
 
+/** A user dismissing one of their shoots (`DELETE /api/me/state/shoots.<id>`). */
+export interface DismissShootRequest {
+  userId: string;
+  shootId: string;
+  /** The dismissing device (the token's `did`), or "app" for a device-free token. */
+  from: string;
+}
+
 /** The identity and options the Worker hands to the hub with a WebSocket upgrade, in one header. */
 export const ConnectParams = z.object({
   userId: Id,
@@ -128,6 +136,8 @@ export interface HubRpc {
   publishBatch(req: BatchPublishRequest): Promise<BatchItemOutcome[]>;
   startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>>;
   dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>>;
+  /** Removes a finished or stalled shoot; NOT_FOUND when absent, CONFLICT while it runs. */
+  dismissShoot(req: DismissShootRequest): Promise<HubResult<PublishResult>>;
   snapshot(userId: string): Promise<Snapshot>;
   eventsPage(since: number, limit: number, epoch?: string): Promise<EventsPage>;
   /** Erases the user's log, state, devices, dedup records and rate buckets; closes their sockets. */

@@ -133,7 +133,20 @@ export class Sockets {
   }
 
   deviceList(now: number): DeviceInfo[] {
-    return this.devices.list((id) => this.openCount(id), now);
+    return this.devices.list((id) => this.openCount(id), now)
+      .map((d) => (d.online ? { ...d, lastHeard: this.lastHeard(d.deviceId) } : d));
+  }
+
+  /** The device's last sign of life over its live connections: a ping (runtime-kept), a message, or the connect. */
+  private lastHeard(deviceId: string): number {
+    let last = 0;
+    for (const ws of this.ctx.getWebSockets(deviceTag(deviceId))) {
+      const a = readAttachment(ws);
+      if (!Sockets.live(ws, a)) continue;
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      last = Math.max(last, pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
+    }
+    return last;
   }
 
   /**

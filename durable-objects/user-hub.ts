@@ -1,11 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, type NerveEvent } from "../protocol/index.js";
+import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, shootDismissable, type NerveEvent, type PublishResult, type StateRemovedData } from "../protocol/index.js";
+import { ShootState } from "../protocol/contract-schemas.js";
 import { verifyToken } from "../common/auth.js";
 import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
 import {
-  CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
-  type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
+  CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DismissShootRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
+  type PublishManyRequest, type PublishRequest, type Snapshot,
 } from "../common/hub-rpc.js";
 import { errorFrame } from "./client-frame.js";
 import { readAttachment, tagsFor, type Attachment } from "./connection.js";
@@ -252,6 +253,25 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
   async dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>> {
     return this.parts.services.run(req.from, req.idempotency, (events) => ({ seq: events.at(-1)!.seq }),
       (alsoWrite) => this.parts.dreams.externalResult(req.cycleId, req.insights, { alsoWrite }));
+  }
+
+  /**
+   * A user's own dismissal of a shoot: only a finished or stalled one (a running shoot is its
+   * service's). Judged and removed in one write: the removal carries the version it was judged
+   * on, so an update landing in between makes it a CONFLICT instead of removing a live shoot.
+   */
+  async dismissShoot(req: DismissShootRequest): Promise<HubResult<PublishResult>> {
+    const key = `shoots.${req.shootId}`;
+    const entry = this.parts.store.get(key);
+    if (!entry) return { error: { code: ErrorCode.NOT_FOUND, message: `no shoot ${req.shootId}` } };
+    const shoot = ShootState.safeParse(entry.value);
+    if (!shoot.success || !shootDismissable(shoot.data, Date.now())) {
+      return { error: { code: ErrorCode.CONFLICT, message: `shoot ${req.shootId} is still running; it can be dismissed once it finishes or stalls`, current: entry.value, currentVersion: entry.version } };
+    }
+    const data: StateRemovedData = { keys: [key], reason: "deleted" };
+    const outcome = await this.parts.writer.write([{ type: "STATE_REMOVED", data, from: req.from, baseVersion: entry.version }]);
+    if (!outcome.ok) return { error: outcome.error };
+    return { seq: outcome.events.at(-1)!.seq, delivered: outcome.delivered.at(-1) ?? 0 };
   }
 
   /** The user's whole state and device list. */

@@ -17,6 +17,25 @@ export const ShootProgressData = z.strictObject({
 );
 export type ShootProgressData = z.infer<typeof ShootProgressData>;
 
+/**
+ * Extension: a shoot still `queued` or `processing` with no update for this long is stalled: the
+ * app says so instead of spinning, and its user may dismiss it (`DELETE /api/me/state/shoots.<id>`).
+ */
+export const SHOOT_STALLED_AFTER_MS = 5 * 60_000;
+
+/** Whether a shoot (its state value) is stalled at `now`. */
+export function shootStalled(shoot: { status: ShootProgressData["status"]; updatedAt: number }, now: number): boolean {
+  return (shoot.status === "queued" || shoot.status === "processing") && now - shoot.updatedAt >= SHOOT_STALLED_AFTER_MS;
+}
+
+/**
+ * Whether its user may dismiss a shoot: finished (completed or failed) or stalled. A running shoot
+ * belongs to the service that runs it; only a service may remove it.
+ */
+export function shootDismissable(shoot: { status: ShootProgressData["status"]; updatedAt: number }, now: number): boolean {
+  return shoot.status === "completed" || shoot.status === "failed" || shootStalled(shoot, now);
+}
+
 /** `CREDIT_UPDATE` data. */
 export const CreditUpdateData = z.strictObject({
   newBalance: z.number(),

@@ -14,6 +14,13 @@ export const DeviceInfo = z.object({
   lastSeen: z.number(),
   /** The highest seq this device acknowledged with `ACK`. */
   ackedSeq: z.int(),
+  /**
+   * Extension, in device lists (`STATE.devices`, `GET /api/me`): for an online device, ms since
+   * epoch of its last sign of life (a `ping` or a message) on any connection. A device online but
+   * not heard from for longer than the heartbeat has probably lost its network; the server
+   * reports it offline after twice the heartbeat (section 10).
+   */
+  lastHeard: z.optional(z.number()),
 });
 export type DeviceInfo = z.infer<typeof DeviceInfo>;
 

@@ -192,6 +192,13 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   },
   "/api/sync/status": { get: { summary: "Liveness; no token", ok: [200, "StatusAnswer"], errors: [] } },
   "/api/me": { get: { summary: "The signed-in user's state, versions and devices", auth: "user", ok: [200, "MeSnapshot"], errors: [401, 403] } },
+  "/api/me/state/{key}": {
+    delete: {
+      summary: "Dismiss a finished or stalled shoot of the signed-in user (STATE_REMOVED from the device)", auth: "user", ok: [200, "PublishAnswer"],
+      params: [{ name: "key", in: "path", required: true, description: "shoots.<shootId>; 409 CONFLICT while the shoot runs", schema: { type: "string" } }],
+      errors: [400, 401, 403, 404, 409],
+    },
+  },
   "/api/me/events": {
     get: {
       summary: "A page of the user's event log after since (at most 500 events, bounded by bytes)", auth: "user", ok: [200, "EventsPageAnswer"], errors: READ_ERRORS,

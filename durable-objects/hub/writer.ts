@@ -118,6 +118,10 @@ export class Writer {
       const { keys, reason } = c.data as StateRemovedData;
       const present = keys.filter((k) => this.store.versionOf(k) > 0);
       if (!present.length) throw new ConflictSignal({ code: ErrorCode.NOT_FOUND, message: `no state key ${keys.join(", ")}` });
+      // A guarded removal (a user dismissing a shoot) holds only for the version it was judged on.
+      if (c.baseVersion !== undefined && keys.some((k) => this.store.versionOf(k) !== c.baseVersion)) {
+        throw new ConflictSignal({ code: ErrorCode.CONFLICT, message: `${keys.join(", ")} changed since version ${c.baseVersion}` });
+      }
       const removals = this.remove(present, reason, c.from, now);
       all.push(...removals);
       return removals.at(-1)!.event;

@@ -69,13 +69,19 @@ function isLoopbackOrigin(origin: string): boolean {
 }
 
 /**
- * Without DEV_SIGN_IN=1 the dev routes answer exactly like a route that does not exist. With it,
+ * Without DEV_SIGN_IN=1 the dev routes answer exactly like a route that does not exist, except
+ * `GET /api/dev`, which says `{enabled: false}`. With it,
  * they still answer only a loopback Host (and a loopback Origin, if any): a page on an attacker's
  * domain that rebinds its DNS name to 127.0.0.1 reaches the local server with its own Host and
  * Origin, and must not be handed tokens.
  */
 const onlyWhenEnabled = (): MiddlewareHandler<DevEnv> => async (c, next) => {
-  if (!devSignInEnabled(c.env)) throw apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`);
+  if (!devSignInEnabled(c.env)) {
+    // The app asks `GET /api/dev` on every load to pick its sign-in screen: a deployment answers
+    // that one question ("no") instead of a 404 in every user's console. Nothing else exists.
+    if (c.req.method === "GET" && /^\/api\/dev\/?$/.test(c.req.path)) return c.json({ enabled: false }, 200, { "Cache-Control": "no-store" });
+    throw apiError(ErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`);
+  }
   const origin = c.req.header("Origin");
   if (!isLoopbackHost(new URL(c.req.url).hostname) || (origin !== undefined && !isLoopbackOrigin(origin))) {
     throw apiError(ErrorCode.FORBIDDEN, "the dev routes answer only on a loopback host (127.0.0.1, localhost, [::1])");

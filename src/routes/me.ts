@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { ErrorCode, EventsQuery, MAX_EVENTS_PAGE, toWireIssues } from "../../protocol/index.js";
+import { ErrorCode, EventsQuery, Id, MAX_EVENTS_PAGE, toWireIssues } from "../../protocol/index.js";
+import { isHubError } from "../../common/hub-rpc.js";
 import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
 import { requireUser, type AuthVars } from "../middleware/auth.js";
@@ -23,4 +24,18 @@ export const meRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     const userId = userIdOf(c.get("identity"));
     const page = await hubOf(c.env, userId).eventsPage(query.data.since ?? 0, query.data.limit ?? MAX_EVENTS_PAGE, query.data.epoch);
     return c.json(page);
+  })
+  // Extension: the user dismisses a finished or stalled shoot of theirs (protocol.md 13.1).
+  .delete("/state/:key", async (c) => {
+    const identity = c.get("identity");
+    const userId = userIdOf(identity);
+    const key = c.req.param("key");
+    const shootId = Id.safeParse(key.startsWith("shoots.") ? key.slice(7) : undefined);
+    if (!shootId.success) {
+      throw apiError(ErrorCode.INVALID_BODY, "only a shoot can be dismissed: key must be shoots.<shootId>", { issues: [{ path: "key", message: "not a dismissable state key" }] });
+    }
+    const from = identity.kind === "user" && identity.deviceId ? identity.deviceId : "app";
+    const result = await hubOf(c.env, userId).dismissShoot({ userId, shootId: shootId.data, from });
+    if (isHubError(result)) throw apiError(result.error.code, result.error.message);
+    return c.json({ seq: result.seq, delivered: result.delivered });
   });

@@ -10,7 +10,7 @@ describe("connect and WELCOME", () => {
     expect(typeof welcome!.serverTime).toBe("number");
     expect(state).toEqual({
       type: "STATE", seq: 0, state: {}, versions: {}, reset: true,
-      devices: [{ deviceId: "laptop", platform: "macos", name: "Work Mac", online: true, connections: 1, lastSeen: expect.any(Number), ackedSeq: 0 }],
+      devices: [{ deviceId: "laptop", platform: "macos", name: "Work Mac", online: true, connections: 1, lastSeen: expect.any(Number), ackedSeq: 0, lastHeard: expect.any(Number) }],
     });
     expect(synced).toEqual({ type: "SYNCED", seq: 0 });
     client.close();

@@ -26,9 +26,13 @@ describe("dev sign-in without DEV_SIGN_IN=1 (a deployed worker)", () => {
       const post = await signIn(e, { userId: "alice", deviceName: "Laptop" });
       expect(post.status).toBe(404);
       expect(await post.json()).toEqual({ error: { code: "NOT_FOUND", retryable: false, message: "no route for POST /api/dev/sign-in" } });
+      // The app's one question, "is dev sign-in on?", gets a plain "no" rather than a 404.
       const get = await app.request("https://nerve.test/api/dev", {}, e);
-      expect(get.status).toBe(404);
-      expect(await get.json()).toEqual({ error: { code: "NOT_FOUND", retryable: false, message: "no route for GET /api/dev" } });
+      expect(get.status).toBe(200);
+      expect(await get.json()).toEqual({ enabled: false });
+      const other = await app.request("https://nerve.test/api/dev/sign-in", {}, e);
+      expect(other.status).toBe(404);
+      expect(await other.json()).toEqual({ error: { code: "NOT_FOUND", retryable: false, message: "no route for GET /api/dev/sign-in" } });
     });
   }
 

@@ -68,7 +68,7 @@ describe("HTTP API", () => {
       epoch: d.catchUp[0]!.epoch,
       state: { "shoots.wedding": { shootId: "wedding", status: "processing", processedCount: 40, totalCount: 80, provider: "anthropic", updatedAt: expect.any(Number) } },
       versions: { "shoots.wedding": 1 },
-      devices: [{ deviceId: "phone", platform: "android", name: "Pixel", online: true, connections: 1, lastSeen: expect.any(Number), ackedSeq: 0 }],
+      devices: [{ deviceId: "phone", platform: "android", name: "Pixel", online: true, connections: 1, lastSeen: expect.any(Number), ackedSeq: 0, lastHeard: expect.any(Number) }],
     };
     expect((await api(`/api/sync/users/${user}`, { token: await serviceToken("sync:read") })).json).toEqual(expected);
     expect((await api("/api/me", { token: await userToken(user) })).json).toEqual({ userId: user, ...expected });
