@@ -1,6 +1,8 @@
 import { useEffect } from "react";
 import { Layout } from "./components/layout.js";
 import { NerveSessionProvider, useSession } from "./lib/nerve.js";
+import { getSessionEnd } from "./lib/session.js";
+import { SessionEndedPage } from "./pages/session-ended.js";
 import { match, navigate, useLocation } from "./lib/router.js";
 import { ConvergencePage } from "./pages/convergence.js";
 import { DevicesPage } from "./pages/devices.js";
@@ -20,7 +22,10 @@ const TITLES: [string, string][] = [
   ["/dreams/:cycleId", "Dream report"], ["/tester", "Tester"], ["/sign-in", "Sign in"],
 ];
 
-function Routes({ pathname }: { pathname: string }) {
+/** Whether the last session was a dev sign-in (so "session ended" can offer signing in again). */
+let lastSource: "dev" | "host" | null = null;
+
+function Routes({ pathname, dev }: { pathname: string; dev: boolean }) {
   let p: Record<string, string> | null;
   if (pathname === "/") return <OverviewPage />;
   if (pathname === "/devices") return <DevicesPage />;
@@ -30,7 +35,7 @@ function Routes({ pathname }: { pathname: string }) {
   if (pathname === "/convergence") return <ConvergencePage />;
   if (pathname === "/dreams") return <DreamsPage />;
   if ((p = match("/dreams/:cycleId", pathname))) return <DreamReportPage cycleId={p.cycleId!} />;
-  if (pathname === "/tester") return <TesterPage />;
+  if (pathname === "/tester" && dev) return <TesterPage />;
   return <NotFoundPage />;
 }
 
@@ -38,6 +43,7 @@ export function App() {
   const session = useSession();
   const { pathname, search } = useLocation();
   const wantsSignIn = pathname === "/sign-in";
+  if (session) lastSource = session.source;
 
   useEffect(() => {
     const title = TITLES.find(([pattern]) => match(pattern, pathname))?.[1];
@@ -48,12 +54,14 @@ export function App() {
     if (session && wantsSignIn && search.get("fresh") !== "1") navigate("/", { replace: true });
   }, [session, wantsSignIn, search]);
 
+  const ended = getSessionEnd();
+  if (!session && ended && !wantsSignIn) return <SessionEndedPage reason={ended} dev={lastSource === "dev"} />;
   if (!session || (wantsSignIn && search.get("fresh") === "1")) return <SignInPage />;
   if (wantsSignIn) return null;
   return (
     <NerveSessionProvider session={session}>
       <Layout>
-        <Routes pathname={pathname} />
+        <Routes pathname={pathname} dev={session.source === "dev"} />
       </Layout>
     </NerveSessionProvider>
   );

@@ -1,5 +1,6 @@
 import { useId, useState } from "react";
 import type { NerveStatus } from "../../../client/types.js";
+import { formatTime } from "../lib/format.js";
 import { LockIcon } from "./icons.js";
 
 export type IndicatorVariant = "standard" | "compact" | "premium";
@@ -16,21 +17,27 @@ export interface LinkInfo {
   /** `wss:` and the server accepted the token (WELCOME received). */
   secure: boolean;
   lastClose: { code: number; reason: string } | null;
+  /** The browser says it has a network (`navigator.onLine`). */
+  browserOnline: boolean;
+  /** When the view was last known current (ms), or null before the first sync. */
+  syncedAt: number | null;
 }
 
 type Tone = "ok" | "info" | "warn" | "bad";
 
 /** Label, tone, dot shape and pulse for a status: the colour is never the only signal. */
-export function describeLink(link: Pick<LinkInfo, "status" | "synced">): { label: string; tone: Tone; shape: "fill" | "ring" | "square"; pulse: boolean } {
+export function describeLink(link: Pick<LinkInfo, "status" | "synced" | "browserOnline">): { label: string; tone: Tone; shape: "fill" | "ring" | "square"; pulse: boolean } {
+  // The browser knows it has no network: say so, rather than "Reconnecting" forever.
+  if (!link.browserOnline && link.status !== "connected") return { label: "You're offline", tone: "bad", shape: "square", pulse: false };
   switch (link.status) {
     case "connected":
-      return link.synced ? { label: "Live", tone: "ok", shape: "fill", pulse: false } : { label: "Syncing", tone: "info", shape: "ring", pulse: true };
+      return link.synced ? { label: "Live", tone: "ok", shape: "fill", pulse: false } : { label: "Catching up", tone: "info", shape: "ring", pulse: true };
     case "connecting":
       return { label: "Connecting", tone: "warn", shape: "ring", pulse: true };
     case "reconnecting":
       return { label: "Reconnecting", tone: "warn", shape: "ring", pulse: true };
     case "offline":
-      return { label: "Offline", tone: "bad", shape: "square", pulse: false };
+      return { label: "You're offline", tone: "bad", shape: "square", pulse: false };
     case "closed":
       return { label: "Disconnected", tone: "bad", shape: "square", pulse: false };
   }
@@ -58,9 +65,11 @@ function Bars({ quality }: { quality: number }) {
 }
 
 /**
- * The connection indicator of the header, in the Sallie seed's three variants: `standard` (status,
- * latency, quality), `compact` (a dot) and `premium` (quality bars and a lock). Every variant has
- * the same tooltip, shown on hover, focus and tap.
+ * The connection indicator of the header, in three variants: `standard` (status word, latency,
+ * quality), `compact` (a status glyph only) and `premium` (status word, quality bars, a lock).
+ * Every variant has the same tooltip, shown on hover, focus and tap. Its accessible name is
+ * always "Connection status": the status itself is in the description, so a screen reader does
+ * not hear a new name on every latency reading.
  */
 export function ConnectionIndicator({ link, variant = "standard" }: { link: LinkInfo; variant?: IndicatorVariant }) {
   const d = describeLink(link);
@@ -68,34 +77,33 @@ export function ConnectionIndicator({ link, variant = "standard" }: { link: Link
   const [open, setOpen] = useState(false);
   const latency = link.latencyMs === null ? "—" : `${link.latencyMs} ms`;
   const connected = link.status === "connected";
-  const summary = `Connection: ${d.label}${connected && link.latencyMs !== null ? `, ${link.latencyMs} ms` : ""}${connected ? `, quality ${qualityLabel(link.quality).toLowerCase()}` : ""}`;
   return (
     <div className={`conn conn-${variant} conn-${d.tone}${open ? " open" : ""}`} data-testid="connection-indicator" data-status={link.status} data-synced={link.synced}>
-      <button type="button" className="conn-button" aria-describedby={tipId} aria-label={summary} aria-expanded={open}
+      <button type="button" className="conn-button" aria-describedby={tipId} aria-label="Connection status" aria-expanded={open}
         onClick={() => setOpen((o) => !o)} onBlur={() => setOpen(false)}>
-        <span className={`conn-dot shape-${d.shape}${d.pulse ? " pulse" : ""}`} aria-hidden="true" />
+        {variant === "compact"
+          ? <span className={`conn-glyph conn-glyph-${d.shape}${d.pulse ? " pulse" : ""}`} aria-hidden="true" />
+          : <span className={`conn-dot shape-${d.shape}${d.pulse ? " pulse" : ""}`} aria-hidden="true" />}
         {variant !== "compact" && <span className="conn-text" data-testid="connection-label">{d.label}</span>}
         {variant === "standard" && connected && (
-          <span className="conn-metric">{latency} · {link.quality}%</span>
+          <span className="conn-metric">{latency}</span>
         )}
         {variant === "premium" && (
           <>
             <Bars quality={connected ? link.quality : 0} />
-            {connected && <span className="conn-metric">{latency}</span>}
-            {link.secure && <LockIcon className="conn-lock" title="Encrypted (wss) with a verified token" />}
+            {link.secure && <LockIcon className="conn-lock" title="Encrypted, signed in" />}
           </>
         )}
       </button>
       <div role="tooltip" id={tipId} className="tooltip">
         <dl>
-          <dt>Status</dt><dd data-testid="tip-status">{d.label}{link.status === "connected" && !link.synced ? " (catching up)" : ""}</dd>
+          <dt>Status</dt><dd data-testid="tip-status">{d.label}</dd>
           <dt>Latency</dt><dd>{connected ? latency : "—"}</dd>
           <dt>Quality</dt><dd>{connected ? `${qualityLabel(link.quality)} (${link.quality}%)` : "—"}</dd>
           <dt>Reconnect attempts</dt><dd data-testid="tip-attempts">{link.reconnectAttempts}</dd>
-          <dt>Last synced seq</dt><dd data-testid="tip-seq">{link.seq}</dd>
+          <dt>Up to date as of</dt><dd data-testid="tip-synced">{link.synced ? "now" : link.syncedAt ? formatTime(link.syncedAt) : "—"}</dd>
           <dt>Security</dt>
-          <dd>{link.secure ? <span className="row" style={{ justifyContent: "flex-end", gap: 4 }}><LockIcon className="conn-lock" /> wss, verified</span> : "Not encrypted"}</dd>
-          {link.lastClose && link.status !== "connected" && (<><dt>Last close</dt><dd>{link.lastClose.code}{link.lastClose.reason ? ` ${link.lastClose.reason}` : ""}</dd></>)}
+          <dd>{link.secure ? <span className="row" style={{ justifyContent: "flex-end", gap: 4 }}><LockIcon className="conn-lock" /> Encrypted</span> : "Not encrypted"}</dd>
         </dl>
       </div>
     </div>

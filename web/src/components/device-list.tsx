@@ -1,59 +1,87 @@
-import { useDevices, useNerveSelector } from "../../../client/react.js";
+import type { DeviceInfo } from "../../../client/index.js";
+import { useNerveSelector } from "../../../client/react.js";
 import { relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
-import { useSession } from "../lib/nerve.js";
+import { describeLink } from "./connection-indicator.js";
+import { useDevMode, useLink, useSession } from "../lib/nerve.js";
+import { presenceOf, usePresence, type PresenceKind } from "../lib/presence.js";
 import { ExternalIcon, PlatformIcon, PLATFORM_LABELS, UsersIcon } from "./icons.js";
 
-/** Opens another window signed in as the same user on a new device. */
+/** Opens another window signed in as the same user on a new device (dev sign-in only). */
 export function openSecondDevice(userId: string): void {
   const url = `/sign-in?user=${encodeURIComponent(userId)}&fresh=1`;
   window.open(url, "_blank", "noopener");
 }
 
-/** The Kull seed's DeviceList: live, with platform icons, online badges, last seen and counts. */
+function secondsAgo(ms: number, now: number): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  return s < 90 ? `${s} s ago` : relativeTime(ms, now);
+}
+
+function Badge({ kind, label }: { kind: PresenceKind; label: string }) {
+  const tone = kind === "offline" ? "neutral" : kind === "stale" ? "warn" : "ok";
+  const glyph = kind === "offline" ? "○" : kind === "stale" ? "◐" : "●";
+  return <span className={`badge ${tone}`} data-testid="presence-badge"><span aria-hidden="true">{glyph}</span> {label}</span>;
+}
+
+function Row({ d, kind, sub, badge }: { d: DeviceInfo; kind: PresenceKind; sub: string; badge: string }) {
+  return (
+    <li className={`list-item device-row presence-${kind}`} data-testid="device" data-device={d.deviceId} data-online={d.online} data-presence={kind}>
+      <span className="device-icon"><PlatformIcon platform={d.platform} /></span>
+      <div className="grow">
+        <div className="title">{kind === "you" ? <>You <span className="muted">· {d.name ?? "this device"}</span></> : d.name ?? "Unnamed device"}</div>
+        <div className="sub">{sub}</div>
+      </div>
+      <Badge kind={kind === "you" ? (badge === "Live" ? "online" : "stale") : kind} label={badge} />
+    </li>
+  );
+}
+
+/**
+ * The user's devices, live: this device first as "You", then the others by name, each "Online",
+ * "Last heard N s ago" (silent for more than a heartbeat: probably lost its network) or "Offline".
+ */
 export function DeviceList({ limit }: { limit?: number }) {
-  const devices = useDevices();
+  const { devices, lastHeard, heartbeatMs } = usePresence();
   const me = useNerveSelector((s) => s.deviceId);
   const session = useSession();
-  const now = useNow(5000);
-  const online = devices.filter((d) => d.online);
-  const connections = online.reduce((n, d) => n + d.connections, 0);
-  const shown = limit ? devices.slice(0, limit) : devices;
+  const dev = useDevMode();
+  const link = useLink();
+  const now = useNow(1000);
+  const mine = devices.find((d) => d.deviceId === me);
+  const others = devices.filter((d) => d.deviceId !== me);
+  const online = others.filter((d) => d.online).length;
+  const shown = limit ? others.slice(0, limit - 1) : others;
+  const own = describeLink(link);
 
   return (
     <section className="card" aria-labelledby="devices-title" data-testid="device-list">
       <div className="card-head">
         <h2 id="devices-title">Devices</h2>
         <span className="muted small" data-testid="device-counts">
-          <strong className="mono">{online.length}</strong> online · {connections} connection{connections === 1 ? "" : "s"} · {devices.length} known
+          {online === 0 ? "No other device online" : `${online} other device${online === 1 ? "" : "s"} online`}
         </span>
       </div>
-      {devices.length === 0 ? (
-        <div className="empty">
+      <ul className="list stale">
+        {mine && <Row d={mine} kind="you" sub={`${PLATFORM_LABELS[mine.platform]} · this device`} badge={own.tone === "ok" ? "Live" : own.label} />}
+        {shown.map((d) => {
+          const kind = presenceOf(d, me, lastHeard[d.deviceId], heartbeatMs, now);
+          const heard = lastHeard[d.deviceId];
+          const sub = kind === "offline" ? `${PLATFORM_LABELS[d.platform]} · last seen ${relativeTime(d.lastSeen, now)}`
+            : kind === "stale" && heard !== undefined ? `${PLATFORM_LABELS[d.platform]} · not heard from for ${secondsAgo(heard, now).replace(" ago", "")}; it may have lost its network`
+            : `${PLATFORM_LABELS[d.platform]}${d.connections > 1 ? ` · ${d.connections} windows` : ""}`;
+          const badge = kind === "offline" ? "Offline" : kind === "stale" && heard !== undefined ? `Last heard ${secondsAgo(heard, now)}` : "Online";
+          return <Row key={d.deviceId} d={d} kind={kind} sub={sub} badge={badge} />;
+        })}
+      </ul>
+      {others.length === 0 && (
+        <div className="empty" style={{ padding: "1rem" }}>
           <UsersIcon />
-          <h3>No devices yet</h3>
-          <p>Your phone, laptop and this browser appear here as soon as they connect.</p>
+          <p>Your phone, laptop and other browsers appear here as soon as they connect.</p>
         </div>
-      ) : (
-        <ul className="list stale">
-          {shown.map((d) => (
-            <li key={d.deviceId} className={`list-item${d.online ? "" : " offline"}`} data-testid="device" data-device={d.deviceId} data-online={d.online}>
-              <span className="device-icon"><PlatformIcon platform={d.platform} /></span>
-              <div className="grow">
-                <div className="title">{d.name ?? d.deviceId}{d.deviceId === me && <span className="muted small"> (this window)</span>}</div>
-                <div className="sub">
-                  {PLATFORM_LABELS[d.platform]} · {d.online ? `${d.connections} connection${d.connections === 1 ? "" : "s"}` : `last seen ${relativeTime(d.lastSeen, now)}`} · acked seq {d.ackedSeq}
-                </div>
-              </div>
-              {d.online
-                ? <span className="badge ok"><span aria-hidden="true">●</span> Online</span>
-                : <span className="badge neutral"><span aria-hidden="true">○</span> Offline</span>}
-            </li>
-          ))}
-        </ul>
       )}
-      {limit && devices.length > limit && <p className="small muted" style={{ marginTop: "0.6rem" }}>and {devices.length - limit} more</p>}
-      {session && (
+      {limit && others.length > shown.length && <p className="small muted" style={{ marginTop: "0.6rem" }}>and {others.length - shown.length} more</p>}
+      {dev && session && (
         <div className="row" style={{ marginTop: "0.9rem" }}>
           <button type="button" className="small" onClick={() => openSecondDevice(session.userId)}>
             <ExternalIcon width={14} /> Open another device window

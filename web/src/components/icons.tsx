@@ -93,3 +93,6 @@ export function PlatformIcon({ platform, ...props }: IconProps & { platform: Pla
   const Icon = PLATFORM_ICONS[platform] ?? GlobeIcon;
   return <Icon title={PLATFORM_LABELS[platform]} {...props} />;
 }
+
+export const HomeIcon = icon(<path d="M4 11l8-7 8 7v9h-5v-6h-6v6H4z" />);
+export const PencilIcon = icon(<path d="M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4" />);

@@ -1,22 +1,26 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useNerveClient, useNerveSelector, useNerveState } from "../../../client/react.js";
 import { useStoredState } from "../lib/hooks.js";
-import { useLink, useSession } from "../lib/nerve.js";
+import { useDevMode, useLink, useSession } from "../lib/nerve.js";
 import { Link, useLocation } from "../lib/router.js";
 import { setSession } from "../lib/session.js";
-import { formatNumber } from "../lib/format.js";
-import { ConnectionIndicator, INDICATOR_VARIANTS, type IndicatorVariant } from "./connection-indicator.js";
-import { AlertIcon, CoinIcon, LogOutIcon, LogoIcon, SpinnerIcon } from "./icons.js";
+import { formatNumber, formatTime } from "../lib/format.js";
+import { AccountDevice } from "./account-device.js";
+import { ConflictList } from "./conflict-card.js";
+import { ConnectionAnnouncer } from "./connection-announcer.js";
+import { ConnectionIndicator, describeLink, INDICATOR_VARIANTS, type IndicatorVariant } from "./connection-indicator.js";
+import { DigestPanel } from "./digest-panel.js";
+import { AlertIcon, CameraIcon, CoinIcon, HeartIcon, HomeIcon, LogOutIcon, LogoIcon, MoonIcon, SpinnerIcon, TerminalIcon, UsersIcon } from "./icons.js";
 import { LiveNotices } from "./live-notices.js";
 import { Toasts } from "./toasts.js";
 
 const NAV = [
-  { to: "/", label: "Overview" },
-  { to: "/devices", label: "Devices" },
-  { to: "/shoots", label: "Shoots" },
-  { to: "/convergence", label: "Convergence" },
-  { to: "/dreams", label: "Dreams" },
-  { to: "/tester", label: "Tester" },
+  { to: "/", label: "Overview", Icon: HomeIcon },
+  { to: "/devices", label: "Devices", Icon: UsersIcon },
+  { to: "/shoots", label: "Shoots", Icon: CameraIcon },
+  { to: "/convergence", label: "Convergence", Icon: HeartIcon },
+  { to: "/dreams", label: "Dreams", Icon: MoonIcon },
+  { to: "/tester", label: "Tester", Icon: TerminalIcon, devOnly: true },
 ];
 
 function isCurrent(to: string, pathname: string): boolean {
@@ -58,56 +62,66 @@ function useEverSynced(): boolean {
 /** Shown instead of the page until the first full state arrives, so no page renders empty first. */
 function FirstSync() {
   const link = useLink();
+  const d = describeLink(link);
   return (
     <div className="card empty" role="status" data-testid="first-sync">
       <SpinnerIcon className="spin" />
-      <h2>Connecting to your devices…</h2>
+      <h2>{link.browserOnline ? "Connecting to your devices…" : "You're offline"}</h2>
       <p className="muted">
-        {link.status === "reconnecting" || link.status === "offline"
-          ? `The server cannot be reached yet${link.lastClose ? ` (${link.lastClose.code}${link.lastClose.reason ? `: ${link.lastClose.reason}` : ""})` : ""}. Retrying.`
-          : "Loading your state."}
+        {!link.browserOnline ? "Your things appear here as soon as this device is back online."
+          : d.tone === "warn" ? "Nerve cannot be reached yet. Trying again." : "Loading your things."}
       </p>
     </div>
   );
 }
 
 function pendingText(pending: number): string {
-  return pending > 0 ? `${pending} change${pending === 1 ? "" : "s"} of yours will be sent when the link is back.` : "it updates as soon as the link is back.";
+  return pending > 0 ? `${pending} change${pending === 1 ? "" : "s"} of yours will be sent when you're back.` : "It updates as soon as you're back.";
 }
 
-/** The banner under the header while the mirror is not live: reconnecting, offline, or catching up. */
+/** The banner under the header while the view is not live: offline, reconnecting, or catching up. */
 function LinkBanner() {
   const link = useLink();
   const client = useNerveClient();
   const seenSynced = useEverSynced();
   const pending = useNerveSelector((s) => s.pending);
-  if (link.status === "offline" || link.status === "closed") {
+  const since = link.syncedAt ? ` as of ${formatTime(link.syncedAt)}` : "";
+  if (!link.browserOnline || link.status === "offline" || link.status === "closed") {
     return (
-      <div className="banner bad" role="alert" data-testid="link-banner" data-kind="offline">
+      <div className="banner bad" data-testid="link-banner" data-kind="offline">
         <AlertIcon />
-        <span>{link.status === "offline" ? "You are offline." : "Disconnected."} Showing what was synced up to seq {link.seq}; {pendingText(pending)}</span>
+        <span>{link.browserOnline && link.status === "closed" ? "Disconnected." : "You're offline."} Showing what you had{since}. {pendingText(pending)}</span>
         <span className="spacer" />
-        <button type="button" className="small" onClick={() => client.reconnect()}>Reconnect now</button>
+        {link.browserOnline && <button type="button" className="small" onClick={() => client.reconnect()}>Reconnect now</button>}
       </div>
     );
   }
   if (!seenSynced || link.synced) return null;
   return (
-    <div className="banner warn" role="status" data-testid="link-banner" data-kind="reconnecting">
+    <div className="banner warn" data-testid="link-banner" data-kind="reconnecting">
       <SpinnerIcon className="spin" />
-      <span>{link.status === "connected" ? "Catching up…" : "Reconnecting…"} Showing what was synced up to seq {link.seq}; {pendingText(pending)}</span>
+      <span>{link.status === "connected" ? "Catching up…" : "Reconnecting…"} Showing what you had{since}. {pendingText(pending)}</span>
     </div>
   );
 }
 
+/** Held edits, on every page but Convergence (which shows them on their fields). */
+function GlobalConflicts() {
+  const { pathname } = useLocation();
+  if (pathname === "/convergence") return null;
+  return <div className="global-conflicts"><ConflictList /></div>;
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const session = useSession();
+  const dev = useDevMode();
   const link = useLink();
   const { pathname } = useLocation();
   const [variant, setVariant] = useStoredState<IndicatorVariant>("nerve-app.indicator", "standard", INDICATOR_VARIANTS);
   const stale = !link.synced;
   const ready = useEverSynced();
   const menu = useRef<HTMLDetailsElement>(null);
+  const nav = NAV.filter((n) => !n.devOnly || dev);
   // The account menu closes on Escape and on a click outside it, as menus do.
   useEffect(() => {
     const close = (e: Event) => {
@@ -128,7 +142,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <header className="header">
         <Link to="/" className="brand" aria-label="Nerve home"><LogoIcon /> <span>Nerve</span></Link>
         <nav className="nav" aria-label="Main">
-          {NAV.map((n) => (
+          {nav.map((n) => (
             <Link key={n.to} to={n.to} aria-current={isCurrent(n.to, pathname) ? "page" : undefined}>{n.label}</Link>
           ))}
         </nav>
@@ -136,11 +150,12 @@ export function Layout({ children }: { children: ReactNode }) {
           <CreditsPill />
           <ConnectionIndicator link={link} variant={variant} />
           <details className="menu" ref={menu}>
-            <summary className="user-chip" aria-label={`Account: ${session?.userId} on ${session?.deviceName ?? session?.deviceId ?? "this device"}`}>
+            <summary className="user-chip" aria-label={`Account: ${session?.userId ?? ""}`}>
               <span className="avatar" aria-hidden="true">{(session?.userId ?? "?").slice(0, 2).toUpperCase()}</span>
-              <span className="user-name small"><strong>{session?.userId}</strong><br /><span className="muted">{session?.deviceName ?? session?.deviceId}</span></span>
+              <span className="user-name small"><strong>{session?.userId}</strong><br /><span className="muted">{session?.deviceName ?? "this device"}</span></span>
             </summary>
             <div className="menu-panel">
+              <AccountDevice />
               <div className="field">
                 <label htmlFor="indicator-variant">Connection indicator</label>
                 <select id="indicator-variant" value={variant} onChange={(e) => setVariant(e.target.value as IndicatorVariant)}>
@@ -153,8 +168,18 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </header>
       <LinkBanner />
-      <main id="main" className={`main${stale ? " is-stale" : ""}`} tabIndex={-1}>{ready ? children : <FirstSync />}</main>
-      <footer className="footer">Nerve · signed in as {session?.userId} on {session?.deviceName ?? session?.deviceId} · seq {link.seq}</footer>
+      <ConnectionAnnouncer link={link} />
+      <main id="main" className={`main${stale ? " is-stale" : ""}`} tabIndex={-1}>
+        {ready ? <><GlobalConflicts /><DigestPanel />{children}</> : <FirstSync />}
+      </main>
+      <footer className="footer">Nerve · signed in as {session?.userId} on {session?.deviceName ?? "this device"}</footer>
+      <nav className="tabbar" aria-label="Main">
+        {nav.map((n) => (
+          <Link key={n.to} to={n.to} aria-current={isCurrent(n.to, pathname) ? "page" : undefined}>
+            <n.Icon aria-hidden="true" /><span>{n.label}</span>
+          </Link>
+        ))}
+      </nav>
       <LiveNotices />
       <Toasts />
     </div>

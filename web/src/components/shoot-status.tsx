@@ -1,19 +1,21 @@
 import type { ShootProgressData } from "../../../protocol/index.js";
-import { CheckIcon, ClockIcon, SpinnerIcon, XIcon } from "./icons.js";
+import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon, XIcon } from "./icons.js";
 
 const STATUS = {
   queued: { tone: "neutral", label: "Queued", Icon: ClockIcon },
   processing: { tone: "info", label: "Processing", Icon: SpinnerIcon },
   completed: { tone: "ok", label: "Completed", Icon: CheckIcon },
   failed: { tone: "bad", label: "Failed", Icon: XIcon },
+  stalled: { tone: "warn", label: "Stalled", Icon: AlertIcon },
 } as const;
 
-/** A shoot's status as a badge: an icon and a word beside the colour. */
-export function ShootStatusBadge({ status }: { status: ShootProgressData["status"] }) {
-  const s = STATUS[status];
+/** A shoot's status as a badge: an icon and a word beside the colour. A stalled shoot does not spin. */
+export function ShootStatusBadge({ status, stalled = false }: { status: ShootProgressData["status"]; stalled?: boolean }) {
+  const shown = stalled ? "stalled" : status;
+  const s = STATUS[shown];
   return (
-    <span className={`badge ${s.tone}`} data-testid="shoot-status" data-status={status}>
-      <s.Icon className={status === "processing" ? "spin" : undefined} /> {s.label}
+    <span className={`badge ${s.tone}`} data-testid="shoot-status" data-status={shown}>
+      <s.Icon className={shown === "processing" ? "spin" : undefined} /> {s.label}
     </span>
   );
 }

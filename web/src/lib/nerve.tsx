@@ -2,11 +2,21 @@ import { useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } fr
 import { createNerveClient, webStorage, type NerveClient, type NerveStorage } from "../../../client/index.js";
 import { NerveProvider, useNerveClient, useNerveSelector } from "../../../client/react.js";
 import type { LinkInfo } from "../components/connection-indicator.js";
-import { getSession, setSession, subscribeSession, type Session } from "./session.js";
+import { ActivityFeed } from "./activity.js";
+import { ConflictStore, type PendingConflict } from "./conflicts.js";
+import { endSession, getSession, subscribeSession, type Session } from "./session.js";
 
 /** The signed-in session of this window, re-rendering when it changes. */
 export function useSession(): Session | null {
   return useSyncExternalStore(subscribeSession, getSession, getSession);
+}
+
+/**
+ * Developer tools (the Tester, the indicator showcase, demo shoots) show only for a dev sign-in,
+ * which exists only where the deployment has DEV_SIGN_IN=1.
+ */
+export function useDevMode(): boolean {
+  return useSession()?.source === "dev";
 }
 
 /** The socket URL of the Worker that served this page: `wss:` on https, `ws:` on http. */
@@ -33,6 +43,24 @@ class AttemptCounter {
 }
 
 const attempts = new WeakMap<NerveClient, AttemptCounter>();
+const feeds = new WeakMap<NerveClient, ActivityFeed>();
+const conflictStores = new WeakMap<NerveClient, ConflictStore>();
+
+/** Edits of this device waiting for "keep yours / take theirs", and the way to answer them. */
+export function useConflicts(): { conflicts: PendingConflict[]; resolve: (id: string, choice: "mine" | "theirs") => void } {
+  const client = useNerveClient();
+  const store = conflictStores.get(client);
+  const conflicts = useSyncExternalStore(store?.subscribe ?? noop, store?.get ?? noConflicts, noConflicts);
+  return useMemo(() => ({ conflicts, resolve: (id: string, choice: "mine" | "theirs") => store?.resolve(id, choice) }), [conflicts, store]);
+}
+
+/** The persisted activity feed and the "while you were away" digest of this client. */
+export function useActivity(): ReturnType<ActivityFeed["get"]> & { dismissDigest: () => void } {
+  const client = useNerveClient();
+  const feed = feeds.get(client);
+  const snap = useSyncExternalStore(feed?.subscribe ?? noop, feed?.get ?? emptyFeed, emptyFeed);
+  return useMemo(() => ({ ...snap, dismissDigest: () => feed?.dismissDigest() }), [snap, feed]);
+}
 
 /**
  * Every page load starts from a full STATE: the cursor and the mirror are kept for this page only.
@@ -70,6 +98,8 @@ function makeClient(session: Session): NerveClient {
     storagePrefix: `nerve:${session.userId}:${session.deviceId ?? "web"}`,
   });
   attempts.set(client, new AttemptCounter(client));
+  conflictStores.set(client, new ConflictStore(client));
+  feeds.set(client, new ActivityFeed(client, `nerve-app.activity:${session.userId}:${session.deviceId ?? "web"}`));
   return client;
 }
 
@@ -83,7 +113,8 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
       // No token, or a token that can no longer work (refused for good, or past its expiry):
       // retrying cannot help, so the window goes back to sign-in.
       const expired = session.expiresAt !== undefined && session.expiresAt <= Date.now();
-      if (info.code === 4001 || (info.code === 4002 && (!info.willRetry || expired))) setSession(null);
+      if (info.code === 4001) endSession("refused");
+      else if (info.code === 4002 && (!info.willRetry || expired)) endSession("expired");
     });
     // The browser knows before the heartbeat does: when it reports the network gone, drop the
     // socket at once so the app shows "reconnecting" instead of a silently dead link. The client
@@ -93,11 +124,33 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
     return () => {
       off();
       window.removeEventListener("offline", onOffline);
+      feeds.get(c)?.dispose();
+      conflictStores.get(c)?.dispose();
       void c.close();
     };
   }, [session.token, session.userId, session.deviceId, session.deviceName]);
   if (!client) return null;
   return <NerveProvider client={client}>{children}</NerveProvider>;
+}
+
+/** The heartbeat the server asked for (WELCOME), for judging how long a device has been silent. */
+export function useHeartbeatMs(): number {
+  const client = useNerveClient();
+  const [ms, setMs] = useState(30_000);
+  useEffect(() => client.on("welcome", (w) => setMs(w.heartbeatMs)), [client]);
+  return ms;
+}
+
+/** The browser's own view of the network (`navigator.onLine`), live. */
+export function useBrowserOnline(): boolean {
+  return useSyncExternalStore((l) => {
+    window.addEventListener("online", l);
+    window.addEventListener("offline", l);
+    return () => {
+      window.removeEventListener("online", l);
+      window.removeEventListener("offline", l);
+    };
+  }, () => navigator.onLine, () => true);
 }
 
 /** What the connection indicator shows, from the client's snapshot. */
@@ -113,9 +166,19 @@ export function useLink(): LinkInfo {
   const userId = useNerveSelector((s) => s.userId);
   const lastClose = useNerveSelector((s) => s.lastClose);
   const secure = status === "connected" && userId !== null && socketUrl().startsWith("wss:");
-  return useMemo(() => ({ status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose }),
-    [status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose]);
+  const browserOnline = useBrowserOnline();
+  // When the view was last known current: now while synced, else the moment it stopped being.
+  const [syncedAt, setSyncedAt] = useState<number | null>(null);
+  useEffect(() => {
+    if (synced) setSyncedAt(Date.now());
+  }, [synced, seq]);
+  return useMemo(() => ({ status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose, browserOnline, syncedAt }),
+    [status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose, browserOnline, syncedAt]);
 }
 
 const noop = () => () => {};
+const EMPTY_FEED = { items: [], digest: null, loading: false };
+const emptyFeed = () => EMPTY_FEED;
+const NO_CONFLICTS: PendingConflict[] = [];
+const noConflicts = () => NO_CONFLICTS;
 const zero = () => 0;

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { Id } from "../../../protocol/index.js";
+import { browserIdentity } from "./device-identity.js";
 
 /**
  * Who this window is signed in as. Kept in sessionStorage, so two windows of one browser can be
@@ -21,7 +22,6 @@ export type Session = z.infer<typeof Session>;
 
 const KEY = "nerve-app.session";
 const LAST_USER = "nerve-app.lastUser";
-const WINDOW_COUNT = "nerve-app.windows";
 
 const DevSignInResult = z.object({
   userId: Id,
@@ -37,6 +37,22 @@ const ApiErrorBody = z.object({ error: z.object({ code: z.string(), message: z.s
 
 const listeners = new Set<() => void>();
 let current: Session | null = read();
+
+/** Why the last session ended when the server refused its token (expired or revoked), until a new one. */
+export type SessionEnd = "expired" | "refused";
+let ended: SessionEnd | null = null;
+
+export function getSessionEnd(): SessionEnd | null {
+  return ended;
+}
+
+/** The token stopped working: forget it and show the session-ended screen (not a silent sign-in page). */
+export function endSession(reason: SessionEnd): void {
+  sessionStorage.removeItem(KEY);
+  current = null;
+  ended = reason;
+  listeners.forEach((l) => l());
+}
 
 function read(): Session | null {
   try {
@@ -62,6 +78,7 @@ export function subscribeSession(listener: () => void): () => void {
 
 export function setSession(session: Session | null): void {
   current = session;
+  if (session) ended = null;
   if (session) {
     sessionStorage.setItem(KEY, JSON.stringify(session));
     localStorage.setItem(LAST_USER, session.userId);
@@ -73,13 +90,6 @@ export function setSession(session: Session | null): void {
 
 export function lastUser(): string {
   return localStorage.getItem(LAST_USER) ?? "";
-}
-
-/** A default device name that differs per window: "Browser window 2". */
-export function suggestedDeviceName(): string {
-  const n = Number(localStorage.getItem(WINDOW_COUNT) ?? "0") + 1;
-  localStorage.setItem(WINDOW_COUNT, String(n));
-  return `Browser window ${n}`;
 }
 
 /** Claims of a JWT, decoded for display only: the server verifies every token it is given. */
@@ -100,14 +110,38 @@ export function sessionFromHostToken(token: string): Session | null {
   const userId = Id.safeParse(claims.sub);
   if (!userId.success) return null;
   const deviceId = Id.safeParse(claims.did);
+  // A token without a device names none: this browser's own stable id stands in.
+  const identity = browserIdentity();
   return {
     userId: userId.data,
-    deviceId: deviceId.success ? deviceId.data : undefined,
+    deviceId: deviceId.success ? deviceId.data : identity.deviceId,
+    deviceName: identity.deviceName,
     token,
     expiresAt: claims.exp ? claims.exp * 1000 : undefined,
     source: "host",
   };
 }
+
+/** The window that opened or embeds this app (its host), if any. */
+function hostWindow(): Window | null {
+  if (window.parent !== window) return window.parent;
+  return window.opener instanceof Window ? window.opener : null;
+}
+
+/**
+ * Asks the host app for a fresh token: `{type: "nerve:token-request", reason}` to the embedding or
+ * opening window (see web/README.md, "Host apps"). The host answers with `{type: "nerve:token", token}`.
+ * Returns false when there is no host to ask.
+ */
+export function requestHostToken(reason: SessionEnd | "start"): boolean {
+  const host = hostWindow();
+  if (!host) return false;
+  host.postMessage({ type: "nerve:token-request", reason }, "*");
+  return true;
+}
+
+/** Whether a host app embeds or opened this window (so it can be asked for a token). */
+export const hasHost = (): boolean => hostWindow() !== null;
 
 /** Takes `#token=<jwt>` from the URL (then removes it from the address bar and history). */
 export function adoptTokenFromUrl(): boolean {
@@ -121,11 +155,13 @@ export function adoptTokenFromUrl(): boolean {
   return true;
 }
 
-/** Lets an embedding host hand the app a token: `iframe.contentWindow.postMessage({type: "nerve:token", token}, origin)`. */
+/** Lets the host hand the app a token: `iframe.contentWindow.postMessage({type: "nerve:token", token}, origin)`. */
 export function listenForHostToken(): () => void {
   const Message = z.object({ type: z.literal("nerve:token"), token: z.string() });
   const onMessage = (e: MessageEvent) => {
-    if (e.source !== window.parent || e.source === window) return;
+    // Only the embedding or opening window speaks for the host app.
+    const host = hostWindow();
+    if (!host || e.source !== host) return;
     const msg = Message.safeParse(e.data);
     if (!msg.success) return;
     const session = sessionFromHostToken(msg.data.token);
@@ -154,11 +190,11 @@ export async function devSignInAvailable(): Promise<boolean> {
 }
 
 /** Mints a user token (and a service token for the tester) through the dev sign-in API. */
-export async function devSignIn(userId: string, deviceName: string): Promise<Session> {
+export async function devSignIn(userId: string, deviceName: string, deviceId: string): Promise<Session> {
   const res = await fetch("/api/dev/sign-in", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ userId, deviceName }),
+    body: JSON.stringify({ userId, deviceName, deviceId }),
   });
   const json: unknown = await res.json().catch(() => null);
   if (!res.ok) {

@@ -4,12 +4,14 @@ import {
   CONVERGENCE_DEFAULTS, LIMBIC_DEFAULTS, LIMBIC_VARIABLES, POSTURES, type PostureName,
 } from "../../../protocol/index.js";
 import { BrainIcon, CheckIcon, CompassIcon, HeartIcon, PulseIcon, UsersIcon } from "../components/icons.js";
+import { ConflictList } from "../components/conflict-card.js";
 import { ProgressBar } from "../components/shoot-status.js";
 import { UnitSlider } from "../components/slider.js";
 import { toast } from "../components/toasts.js";
 import { formatTime, percent, relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
-import { useLivePatch } from "../lib/live-patch.js";
+import { SEND_INTERVAL_MS, useLivePatch } from "../lib/live-patch.js";
+import { useWho, whereOf } from "../lib/names.js";
 
 const QUESTIONS = [
   "What should I always remember about you?",
@@ -36,31 +38,47 @@ const RESONANCE_LABEL: Record<(typeof RESONANCE)[number], string> = {
   connectionStrength: "Connection strength", imprintingLevel: "Imprinting level", synchronization: "Synchronization", heartResonance: "Heart resonance",
 };
 
+/**
+ * Which fields another device is changing right now, by its name: set by each remote update of
+ * them, cleared a moment after the last one (a drag sends one update per SEND_INTERVAL_MS).
+ */
+function useRemoteChips(type: "LIMBIC_UPDATE" | "CONVERGENCE_UPDATE"): Record<string, string> {
+  const client = useNerveClient();
+  const who = useWho();
+  const [chips, setChips] = useState<Record<string, { name: string; until: number }>>({});
+  useNerveEvent(type, (e) => {
+    if (e.from === client.getSnapshot().deviceId || !client.getSnapshot().synced) return;
+    const name = who(e.from).label;
+    const until = Date.now() + SEND_INTERVAL_MS * 2.5;
+    setChips((c) => ({ ...c, ...Object.fromEntries(Object.keys(e.data).map((k) => [k, { name, until }])) }));
+  });
+  useEffect(() => {
+    const next = Object.values(chips).reduce((m, c) => Math.min(m, c.until), Infinity);
+    if (next === Infinity) return;
+    const t = setTimeout(() => setChips((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v.until > Date.now()))), Math.max(50, next - Date.now()));
+    return () => clearTimeout(t);
+  }, [chips]);
+  return useMemo(() => Object.fromEntries(Object.entries(chips).map(([k, v]) => [k, v.name])), [chips]);
+}
+
 function LimbicCard() {
   const limbic = useNerveState("limbic") ?? LIMBIC_DEFAULTS;
   const live = useLivePatch("LIMBIC_UPDATE", limbic);
+  const chips = useRemoteChips("LIMBIC_UPDATE");
   const [last, setLast] = useState<{ from: string; ts: number; keys: string[] } | null>(null);
-  const [flash, setFlash] = useState<string[]>([]);
+  const who = useWho();
   const now = useNow(5000);
-  useNerveEvent("LIMBIC_UPDATE", (e) => {
-    setLast({ from: e.from, ts: e.ts, keys: Object.keys(e.data) });
-    setFlash(Object.keys(e.data));
-  });
-  // A value that just arrived from another device is outlined for a moment.
-  useEffect(() => {
-    if (flash.length === 0) return;
-    const t = setTimeout(() => setFlash([]), 1200);
-    return () => clearTimeout(t);
-  }, [flash]);
+  useNerveEvent("LIMBIC_UPDATE", (e) => setLast({ from: e.from, ts: e.at ?? e.ts, keys: Object.keys(e.data) }));
   return (
     <section className="card" aria-labelledby="limbic-title" data-testid="limbic">
       <div className="card-head">
         <h2 id="limbic-title">Limbic system</h2>
-        <span className="small muted">{last ? `${last.keys.join(", ")} from ${last.from} · ${relativeTime(last.ts, now)}` : "Drag to change; every device follows"}</span>
+        <span className="small muted" data-testid="limbic-last">{last ? `${last.keys.join(", ")} changed ${whereOf(who(last.from))} · ${relativeTime(last.ts, now)}` : "Drag to change; every device follows"}</span>
       </div>
+      <ConflictList keys={["limbic"]} />
       <div className="limbic stale">
         {LIMBIC_VARIABLES.map((k) => (
-          <UnitSlider key={k} name={k} label={k} value={live.value(k)} remote={flash.includes(k) && !live.isDraft(k)}
+          <UnitSlider key={k} name={k} label={k} value={live.value(k)} remoteBy={live.isDraft(k) ? undefined : chips[k]} local={live.isDraft(k)}
             onChange={(v) => live.set(k, v)} onBegin={() => live.begin(k)} onEnd={() => live.end(k)} />
         ))}
       </div>
@@ -73,6 +91,7 @@ function ConvergenceCard() {
   const conv = useNerveState("convergence") ?? CONVERGENCE_DEFAULTS;
   const numbers = useMemo(() => Object.fromEntries(RESONANCE.map((k) => [k, conv[k]])), [conv]);
   const live = useLivePatch("CONVERGENCE_UPDATE", numbers);
+  const chips = useRemoteChips("CONVERGENCE_UPDATE");
   const [answer, setAnswer] = useState("");
   const q = Math.min(conv.currentQuestion, QUESTIONS.length);
   const answered = Object.keys(conv.answers).length;
@@ -101,8 +120,9 @@ function ConvergenceCard() {
           <span className="muted small">Progress</span><strong data-testid="convergence-progress">{percent(conv.progress)}</strong>
         </div>
         <ProgressBar value={conv.progress * 100} label="Convergence progress" />
+        <ConflictList keys={["convergence"]} />
         {RESONANCE.map((k) => (
-          <UnitSlider key={k} name={k} label={RESONANCE_LABEL[k]} value={live.value(k)}
+          <UnitSlider key={k} name={k} label={RESONANCE_LABEL[k]} value={live.value(k)} remoteBy={live.isDraft(k) ? undefined : chips[k]} local={live.isDraft(k)}
             onChange={(v) => live.set(k, v)} onBegin={() => live.begin(k)} onEnd={() => live.end(k)} />
         ))}
         {!conv.completed && (
@@ -136,6 +156,18 @@ function PostureCard() {
   const [busy, setBusy] = useState<PostureName | null>(null);
   const synced = useNerveSelector((s) => s.synced);
   const now = useNow(10_000);
+  const who = useWho();
+  const me = useNerveSelector((s) => s.deviceId);
+  // A switch made on another device is shown on the card itself for a moment, with its name.
+  const [remote, setRemote] = useState<string | null>(null);
+  useNerveEvent("POSTURE_CHANGE", (e) => {
+    if (e.from !== me && client.getSnapshot().synced) setRemote(who(e.from).label);
+  });
+  useEffect(() => {
+    if (!remote) return;
+    const t = setTimeout(() => setRemote(null), 4000);
+    return () => clearTimeout(t);
+  }, [remote]);
   const choose = (p: PostureName) => {
     if (p === posture?.posture) return;
     setBusy(p);
@@ -145,12 +177,15 @@ function PostureCard() {
   };
   const history = [...(posture?.history ?? [])].reverse();
   return (
-    <section className="card" aria-labelledby="posture-title" data-testid="posture">
+    <section className={`card${remote ? " remote-change" : ""}`} aria-labelledby="posture-title" data-testid="posture">
       <div className="card-head">
         <h2 id="posture-title">Posture</h2>
-        <span className="small muted" data-testid="posture-current">Now: <strong style={{ textTransform: "capitalize", color: "var(--text)" }}>{posture?.posture ?? "not set"}</strong></span>
+        <span className="small muted" data-testid="posture-current">
+          {remote && <span className="name-chip" data-testid="chip-posture">{remote}</span>} Now: <strong style={{ textTransform: "capitalize", color: "var(--text)" }}>{posture?.posture ?? "not set"}</strong>
+        </span>
       </div>
       <div className="stack">
+        <ConflictList keys={["posture"]} />
         <div className="segmented" role="group" aria-labelledby="posture-title">
           {POSTURES.map((p) => {
             const { Icon, hint } = POSTURE_INFO[p];
@@ -164,7 +199,7 @@ function PostureCard() {
             );
           })}
         </div>
-        {busy && <p className="small muted" role="status" style={{ margin: 0 }} data-testid="posture-pending">Switching to {busy}…{synced ? "" : " It is sent when the link is back."}</p>}
+        {busy && <p className="small muted" role="status" style={{ margin: 0 }} data-testid="posture-pending">Switching to {busy}…{synced ? "" : " It is sent when you're back online."}</p>}
         <div className="field">
           <label htmlFor="posture-reason">Reason (optional)</label>
           <input id="posture-reason" value={reason} maxLength={280} onChange={(e) => setReason(e.target.value)} placeholder="Why switch?" />
@@ -176,7 +211,7 @@ function PostureCard() {
               <li key={h.seq}>
                 <strong style={{ textTransform: "capitalize" }}>{h.from ?? "start"} → {h.to}</strong>
                 {h.reason && <> · {h.reason}</>}
-                <div className="small muted">{h.by} · {formatTime(h.at)} ({relativeTime(h.at, now)}) · seq {h.seq}</div>
+                <div className="small muted">{whereOf(who(h.by))} · {formatTime(h.at)} ({relativeTime(h.at, now)})</div>
               </li>
             ))}
           </ol>

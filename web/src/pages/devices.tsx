@@ -1,17 +1,14 @@
-import { useNerveSelector } from "../../../client/react.js";
 import { ConnectionIndicator, INDICATOR_VARIANTS } from "../components/connection-indicator.js";
 import { DeviceList } from "../components/device-list.js";
-import { useLink } from "../lib/nerve.js";
+import { useDevMode, useLink } from "../lib/nerve.js";
 
 /** The three indicator variants side by side, with what they are for. */
 export function IndicatorShowcase() {
   const link = useLink();
-  const deviceId = useNerveSelector((s) => s.deviceId);
   return (
     <section className="card" aria-labelledby="link-title">
       <div className="card-head">
-        <h2 id="link-title">This window's link</h2>
-        <span className="muted small mono">{deviceId ?? "—"}</span>
+        <h2 id="link-title">This device's connection</h2>
       </div>
       <div className="stack">
         {INDICATOR_VARIANTS.map((v) => (
@@ -27,6 +24,7 @@ export function IndicatorShowcase() {
 }
 
 export function DevicesPage() {
+  const dev = useDevMode();
   return (
     <>
       <div className="page-head">
@@ -35,9 +33,9 @@ export function DevicesPage() {
           <p>Everything signed in as you, live. A device appears the moment it connects.</p>
         </div>
       </div>
-      <div className="grid grid-wide">
+      <div className={dev ? "grid grid-wide" : "grid"}>
         <DeviceList />
-        <IndicatorShowcase />
+        {dev && <IndicatorShowcase />}
       </div>
     </>
   );

@@ -1,11 +1,11 @@
 import { useNerveState } from "../../../client/react.js";
 import { DeviceList } from "../components/device-list.js";
 import { BellIcon, CameraIcon, CoinIcon } from "../components/icons.js";
-import { usePromptNotices } from "../components/live-notices.js";
+import { ActivityList } from "../components/activity-list.js";
 import { ProgressBar } from "../components/shoot-status.js";
 import { formatChange, formatNumber, percent, relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
-import { useSession } from "../lib/nerve.js";
+import { useActivity, useDevMode, useSession } from "../lib/nerve.js";
 import { Link } from "../lib/router.js";
 import { IndicatorShowcase } from "./devices.js";
 import { DemoShootButton, ShootRow, useShoots } from "./shoots.js";
@@ -29,24 +29,23 @@ function CreditsCard() {
 }
 
 function PromptsCard() {
-  const notices = usePromptNotices();
-  const now = useNow(5000);
+  const { items } = useActivity();
+  const prompts = items.filter((i) => i.type === "PROMPT_CHANGE").slice(0, 4);
   return (
     <section className="card" aria-labelledby="prompts-title">
       <div className="card-head"><h2 id="prompts-title">Prompt marketplace</h2><BellIcon width={20} /></div>
-      {notices.length === 0 ? <p className="muted small">Changes to prompts you follow show up here while this window is open.</p> : (
-        <ul className="list" data-testid="prompt-notices">
-          {notices.slice(0, 4).map((n) => (
-            <li key={n.seq} className="list-item">
-              <div className="grow">
-                <div className="title">{n.title ?? n.promptId}</div>
-                <div className="sub">{n.action} · {n.promptId} · {relativeTime(n.ts, now)}</div>
-              </div>
-              <span className={`badge ${n.action === "deleted" ? "bad" : n.action === "created" ? "ok" : "info"}`}>{n.action}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      {prompts.length === 0 ? <p className="muted small">Changes to prompts you follow show up here.</p> : <ActivityList items={prompts} testId="prompt-notices" />}
+    </section>
+  );
+}
+
+function ActivityCard() {
+  const { items } = useActivity();
+  const recent = items.slice(0, 6);
+  return (
+    <section className="card" aria-labelledby="activity-title">
+      <div className="card-head"><h2 id="activity-title">Recent activity</h2></div>
+      {recent.length === 0 ? <p className="muted small">Changes from all your devices and services appear here, and stay after a reload.</p> : <ActivityList items={recent} testId="activity-feed" />}
     </section>
   );
 }
@@ -75,21 +74,25 @@ export function OverviewPage() {
   const session = useSession();
   const shoots = useShoots();
   const now = useNow(5000);
+  const dev = useDevMode();
   return (
     <>
       <div className="page-head">
         <div>
           <h1>Hello, {session?.userId}</h1>
-          <p>Everything here is live on all your devices. Open a second window to watch them stay in step.</p>
+          <p>Everything here is live on all your devices.</p>
         </div>
       </div>
-      <div className="grid grid-3" style={{ marginBottom: "1rem" }}>
+      <div className={`grid ${dev ? "grid-3" : "grid-2"}`} style={{ marginBottom: "1rem" }}>
         <CreditsCard />
         <ConvergenceCard />
-        <IndicatorShowcase />
+        {dev && <IndicatorShowcase />}
       </div>
       <div className="grid grid-2">
-        <DeviceList limit={5} />
+        <div className="stack" style={{ gap: "1rem" }}>
+          <DeviceList limit={5} />
+          <ActivityCard />
+        </div>
         <div className="stack" style={{ gap: "1rem" }}>
           <section className="card" aria-labelledby="recent-shoots">
             <div className="card-head"><h2 id="recent-shoots">Recent shoots</h2><Link to="/shoots" className="small">All shoots</Link></div>

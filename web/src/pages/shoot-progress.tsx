@@ -1,40 +1,27 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useNerveEvent, useShootProgress } from "../../../client/react.js";
-import type { ShootProgressData } from "../../../protocol/index.js";
+import { shootStalled } from "../../../protocol/index.js";
+import { ActivityList } from "../components/activity-list.js";
+import { DismissShootButton } from "../components/dismiss-shoot.js";
+import { useActivity } from "../lib/nerve.js";
 import { AlertIcon, ClockIcon, ImageIcon } from "../components/icons.js";
 import { ProgressBar, ShootStatusBadge } from "../components/shoot-status.js";
-import { formatDuration, formatTime, relativeTime } from "../lib/format.js";
+import { formatDuration, relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
 import { Link, navigate } from "../lib/router.js";
 
 /** How long 100% stays on screen before the report opens. */
 const REDIRECT_DELAY_MS = 1200;
 
-interface Tick {
-  seq: number;
-  ts: number;
-  from: string;
-  data: ShootProgressData;
-}
-
-/** The updates this window received for the shoot, newest first (the state keeps only the latest). */
+/** The updates of this shoot from the persisted activity feed, newest first (the state keeps only the latest). */
 function Activity({ shootId }: { shootId: string }) {
-  const [ticks, setTicks] = useState<Tick[]>([]);
-  useNerveEvent("SHOOT_PROGRESS", (e) => {
-    if (e.data.shootId === shootId) setTicks((t) => [{ seq: e.seq, ts: e.ts, from: e.from, data: e.data }, ...t].slice(0, 8));
-  });
+  const { items } = useActivity();
+  const ticks = useMemo(() => items.filter((i) => i.type === "SHOOT_PROGRESS" && i.data.shootId === shootId).slice(0, 8), [items, shootId]);
   if (ticks.length === 0) return null;
   return (
     <section className="card" aria-labelledby="activity-title" style={{ marginTop: "1rem" }}>
-      <h2 id="activity-title">Live updates</h2>
-      <ol className="timeline" data-testid="shoot-activity">
-        {ticks.map((t) => (
-          <li key={t.seq}>
-            <strong>{t.data.status}</strong> · {t.data.processedCount} of {t.data.totalCount}{t.data.currentImage ? ` · ${t.data.currentImage}` : ""}
-            <div className="small muted">{formatTime(t.ts)} · from {t.from} · seq {t.seq}</div>
-          </li>
-        ))}
-      </ol>
+      <h2 id="activity-title">Updates</h2>
+      <ActivityList items={ticks} testId="shoot-activity" />
     </section>
   );
 }
@@ -55,7 +42,8 @@ export function ShootProgressPage({ shootId }: { shootId: string }) {
     return () => clearTimeout(t);
   }, [isComplete, shootId]);
 
-  const remaining = progress?.eta !== undefined && progress.status === "processing"
+  const stalled = progress ? shootStalled(progress, now) : false;
+  const remaining = !stalled && progress?.eta !== undefined && progress.status === "processing"
     ? Math.max(0, progress.eta - (now - progress.updatedAt) / 1000) : null;
 
   return (
@@ -65,14 +53,14 @@ export function ShootProgressPage({ shootId }: { shootId: string }) {
           <p className="small"><Link to="/shoots">Shoots</Link> /</p>
           <h1 className="mono" style={{ fontSize: "1.4rem" }}>{shootId}</h1>
         </div>
-        {progress && <ShootStatusBadge status={progress.status} />}
+        {progress && <div className="row"><ShootStatusBadge status={progress.status} stalled={stalled} /><DismissShootButton shoot={progress} now={now} onDone={() => navigate("/shoots")} /></div>}
       </div>
 
       <section className="card" aria-labelledby="progress-title" data-testid="shoot-progress">
         <h2 id="progress-title" className="sr-only">Progress</h2>
         {!progress && removed ? (
           <div className="stack" data-testid="shoot-removed">
-            <div className="row"><ClockIcon width={20} /><strong>This shoot was removed ({removed === "expired" ? "finished more than the retention ago" : removed === "evicted" ? "making room for newer shoots" : "by the service"}).</strong></div>
+            <div className="row"><ClockIcon width={20} /><strong>This shoot was removed ({removed === "expired" ? "it finished a while ago" : removed === "evicted" ? "to make room for newer shoots" : "dismissed"}).</strong></div>
             <p className="muted small"><Link to="/shoots">Back to the shoots</Link></p>
           </div>
         ) : !progress ? (
@@ -94,6 +82,11 @@ export function ShootProgressPage({ shootId }: { shootId: string }) {
                 <AlertIcon /> <span><strong>Processing failed.</strong> {progress.errorMessage ?? "The service reported a failure without a message."}</span>
               </div>
             )}
+            {stalled && (
+              <div className="banner warn" role="status" style={{ borderRadius: 9, border: "1px solid currentColor" }} data-testid="shoot-stalled">
+                <AlertIcon /> <span><strong>Stalled.</strong> No update from the processing service for {relativeTime(progress.updatedAt, now).replace(" ago", "")}. It may still finish; if not, dismiss it.</span>
+              </div>
+            )}
             {isComplete && <p className="badge ok" role="status" style={{ alignSelf: "flex-start" }}>Completed · opening the report…</p>}
             <div className="stats">
               <div className="stat">
@@ -103,7 +96,7 @@ export function ShootProgressPage({ shootId }: { shootId: string }) {
               <div className="stat">
                 <span className="label">Time left</span>
                 <span className="value" data-testid="shoot-eta" aria-live="off">
-                  {remaining !== null ? formatDuration(remaining) : progress.status === "queued" ? "Queued" : "—"}
+                  {stalled ? "Unknown" : remaining !== null ? formatDuration(remaining) : progress.status === "queued" ? "Queued" : "—"}
                 </span>
               </div>
               <div className="stat">

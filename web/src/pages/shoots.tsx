@@ -4,6 +4,8 @@ import { useNerveSelector } from "../../../client/react.js";
 import { CameraIcon, PlayIcon } from "../components/icons.js";
 import { ProgressBar, ShootStatusBadge } from "../components/shoot-status.js";
 import { toast } from "../components/toasts.js";
+import { shootStalled } from "../../../protocol/index.js";
+import { DismissShootButton } from "../components/dismiss-shoot.js";
 import { relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
 import { useSession } from "../lib/nerve.js";
@@ -43,22 +45,24 @@ export function DemoShootButton({ fail = false }: { fail?: boolean }) {
 
 export function ShootRow({ shoot, now }: { shoot: ShootState; now: number }) {
   const pct = percentOf(shoot);
+  const stalled = shootStalled(shoot, now);
   const to = shoot.status === "completed" ? `/shoots/${encodeURIComponent(shoot.shootId)}/report` : `/shoots/${encodeURIComponent(shoot.shootId)}`;
   return (
-    <li>
-      <Link to={to} className="list-item" data-testid="shoot-row" data-shoot={shoot.shootId}>
+    <li className="shoot-item" data-testid="shoot-row" data-shoot={shoot.shootId} data-stalled={stalled}>
+      <Link to={to} className="list-item">
         <span className="device-icon"><CameraIcon /></span>
         <div className="grow">
           <div className="row" style={{ justifyContent: "space-between" }}>
             <span className="title">{shoot.shootId}</span>
-            <ShootStatusBadge status={shoot.status} />
+            <ShootStatusBadge status={shoot.status} stalled={stalled} />
           </div>
           <div style={{ margin: "0.45rem 0 0.3rem" }}>
             <ProgressBar value={pct} label={`${shoot.shootId} progress`} tone={shoot.status === "completed" ? "ok" : shoot.status === "failed" ? "bad" : undefined} />
           </div>
-          <div className="sub">{shoot.processedCount} of {shoot.totalCount} images · {pct}%{shoot.provider ? ` · ${shoot.provider}` : ""} · updated {relativeTime(shoot.updatedAt, now)}</div>
+          <div className="sub">{shoot.processedCount} of {shoot.totalCount} images · {pct}%{shoot.provider ? ` · ${shoot.provider}` : ""} · {stalled ? "no update" : "updated"} {relativeTime(shoot.updatedAt, now)}</div>
         </div>
       </Link>
+      <DismissShootButton shoot={shoot} now={now} />
     </li>
   );
 }
@@ -66,13 +70,14 @@ export function ShootRow({ shoot, now }: { shoot: ShootState; now: number }) {
 export function ShootsPage() {
   const shoots = useShoots();
   const now = useNow(5000);
-  const active = shoots.filter((s) => s.status === "queued" || s.status === "processing").length;
+  const active = shoots.filter((s) => (s.status === "queued" || s.status === "processing") && !shootStalled(s, now)).length;
+  const stalled = shoots.filter((s) => shootStalled(s, now)).length;
   return (
     <>
       <div className="page-head">
         <div>
           <h1>Shoots</h1>
-          <p>{shoots.length} shoot{shoots.length === 1 ? "" : "s"} · {active} in progress. Progress streams in from the processing service.</p>
+          <p>{shoots.length} shoot{shoots.length === 1 ? "" : "s"} · {active} in progress{stalled ? ` · ${stalled} stalled` : ""}. Progress streams in from the processing service.</p>
         </div>
         <div className="row"><DemoShootButton /><DemoShootButton fail /></div>
       </div>
