@@ -32,3 +32,13 @@ export function formatDuration(seconds: number): string {
 }
 
 export const percent = (unit: number): string => `${Math.round(unit * 100)}%`;
+
+/** How long something took, in words: "under a second", "4 s", "2 min 5 s", "1 h 3 min". */
+export function formatElapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (ms < 1000) return "under a second";
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  const m = Math.floor((s % 3600) / 60);
+  return `${Math.floor(s / 3600)} h${m ? ` ${m} min` : ""}`;
+}

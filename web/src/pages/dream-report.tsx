@@ -3,7 +3,8 @@ import { POSTURES } from "../../../protocol/index.js";
 import { CheckIcon, MoonIcon, SparkIcon, XIcon } from "../components/icons.js";
 import { ProgressBar } from "../components/shoot-status.js";
 import { useDreamsState } from "../lib/dreams.js";
-import { formatDateTime, formatDuration, percent } from "../lib/format.js";
+import { formatDateTime, formatElapsed, percent } from "../lib/format.js";
+import { useWho, whereOf } from "../lib/names.js";
 import { Link } from "../lib/router.js";
 
 const KIND_LABEL: Record<string, string> = {
@@ -13,9 +14,17 @@ const KIND_LABEL: Record<string, string> = {
   "stalled-convergence": "Convergence",
 };
 
-function trendWord(trend: number | null): string {
-  if (trend === null || Math.abs(trend) < 0.005) return "steady";
-  return trend > 0 ? `rising ${percent(trend)}/h` : `falling ${percent(-trend)}/h`;
+/**
+ * A trend in words and sane units. The report's `trend` is a slope in units per hour, which over a
+ * few seconds of samples is huge ("rising 40940%/h"); what a person wants is the direction and
+ * how far it moved, which never exceeds the range actually seen.
+ */
+export function trendWord(s: { trend: number | null; min: number | null; max: number | null }, windowHours: number): string {
+  if (s.trend === null || s.min === null || s.max === null) return "—";
+  const moved = Math.min(Math.abs(s.trend) * windowHours, s.max - s.min);
+  const points = Math.round(moved * 100);
+  if (points < 1) return "steady";
+  return `${s.trend > 0 ? "rising" : "falling"}, ${s.trend > 0 ? "+" : "−"}${points} pts`;
 }
 
 /** "arousal eased from 80% to 64%", or "valence stayed at 50%". */
@@ -31,10 +40,7 @@ function InsightCard({ insight }: { insight: Insight }) {
       <h3>{insight.title}</h3>
       {insight.detail && <p style={{ margin: 0 }}>{insight.detail}</p>}
       {insight.evidence && insight.evidence.length > 0 && (
-        <div className="evidence" aria-label="Evidence: the events this insight rests on">
-          <span className="small muted">Evidence:</span>
-          {insight.evidence.map((seq) => <span key={seq} className="chip">event #{seq}</span>)}
-        </div>
+        <p className="small muted evidence" style={{ margin: "0.5rem 0 0" }}>Based on {insight.evidence.length} change{insight.evidence.length === 1 ? "" : "s"} in the window.</p>
       )}
     </article>
   );
@@ -76,14 +82,14 @@ function Report({ report }: { report: DreamReport }) {
           <h2 id="limbic-title">Limbic over the window</h2>
           {limbic.length === 0 ? <p className="muted">No limbic changes in this window.</p> : (
             <table className="table">
-              <thead><tr><th scope="col">Variable</th><th scope="col">Average</th><th scope="col">Range</th><th scope="col">Trend</th></tr></thead>
+              <thead><tr><th scope="col">Variable</th><th scope="col">Average</th><th scope="col">Range</th><th scope="col">Trend over the window</th></tr></thead>
               <tbody>
                 {limbic.map(([k, s]) => (
                   <tr key={k}>
                     <th scope="row" style={{ textTransform: "capitalize" }}>{k}</th>
                     <td>{s.mean === null ? "—" : percent(s.mean)}</td>
                     <td>{s.min === null || s.max === null ? "—" : `${percent(s.min)}–${percent(s.max)}`}</td>
-                    <td>{trendWord(s.trend)}</td>
+                    <td>{trendWord(s, hours)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -92,7 +98,7 @@ function Report({ report }: { report: DreamReport }) {
         </section>
         <section className="card" aria-labelledby="posture-title">
           <h2 id="posture-title">Posture</h2>
-          <p className="small muted">{report.posture.changes} change{report.posture.changes === 1 ? "" : "s"} · {formatDuration(report.posture.trackedMs / 1000)} tracked</p>
+          <p className="small muted">{report.posture.changes} change{report.posture.changes === 1 ? "" : "s"} · {formatElapsed(report.posture.trackedMs)} tracked</p>
           <div className="stack">
             {POSTURES.map((p) => {
               const share = report.posture.shares[p] ?? 0;
@@ -120,6 +126,7 @@ function Report({ report }: { report: DreamReport }) {
 /** A finished dream cycle as a readable page: summary, insights with evidence, figures. */
 export function DreamReportPage({ cycleId }: { cycleId: string }) {
   const dreams = useDreamsState();
+  const who = useWho();
   const cycle = dreams.history.find((h) => h.cycleId === cycleId);
   const running = dreams.current?.cycleId === cycleId || dreams.queue.some((q) => q.cycleId === cycleId);
   return (
@@ -128,7 +135,7 @@ export function DreamReportPage({ cycleId }: { cycleId: string }) {
         <div>
           <p className="small"><Link to="/dreams">Dreams</Link> /</p>
           <h1>Dream report</h1>
-          {cycle && <p>{formatDateTime(cycle.finishedAt)} · {cycle.trigger === "schedule" ? "nightly" : `started by ${cycle.by}`}{cycle.startedAt ? ` · took ${formatDuration((cycle.finishedAt - cycle.startedAt) / 1000)}` : ""}{cycle.note ? ` · “${cycle.note}”` : ""}</p>}
+          {cycle && <p data-testid="dream-report-meta">{formatDateTime(cycle.finishedAt)} · {cycle.trigger === "schedule" ? "started by the nightly schedule" : `started ${whereOf(who(cycle.by))}`}{cycle.startedAt ? ` · took ${formatElapsed(cycle.finishedAt - cycle.startedAt)}` : ""}{cycle.note ? ` · “${cycle.note}”` : ""}</p>}
         </div>
         {cycle && (cycle.status === "completed"
           ? <span className="badge ok"><CheckIcon /> Completed</span>

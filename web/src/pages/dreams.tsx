@@ -1,10 +1,12 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { useNerveClient, useNerveEvent } from "../../../client/react.js";
+import { useNerveClient } from "../../../client/react.js";
 import { DREAM_PHASES, type DreamsState } from "../../../protocol/index.js";
 import { CheckIcon, ClockIcon, MoonIcon, SparkIcon, XIcon } from "../components/icons.js";
 import { ProgressBar } from "../components/shoot-status.js";
 import { toast } from "../components/toasts.js";
+import { useDreamShow, type DreamStage, type DreamStep } from "../lib/dream-show.js";
 import { PHASE_HINT, PHASE_LABEL, useDreamsState } from "../lib/dreams.js";
+import { useWho, whereOf } from "../lib/names.js";
 import { formatDateTime, formatTime, relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
 import { Link } from "../lib/router.js";
@@ -22,7 +24,6 @@ function StartCard() {
     client.send("DREAM_START", { windowHours: Number(hours), ...(note.trim() ? { note: note.trim() } : {}) })
       .then(() => {
         setNote("");
-        toast("info", "Dream cycle queued", `Consolidating the last ${hours} h.`);
       }, fail("Could not start a dream cycle"))
       .finally(() => setBusy(false));
   };
@@ -49,37 +50,63 @@ function StartCard() {
   );
 }
 
-function CurrentCard({ dreams }: { dreams: DreamsState }) {
+const STAGE_TITLE: Record<DreamStage, string> = {
+  queued: "Queued: starting in a moment", decay: "Dreaming: easing", consolidate: "Dreaming: consolidating", patterns: "Dreaming: looking for patterns",
+  processor: "Dreaming: asking the dream processor", done: "Report ready", failed: "The cycle failed", cancelled: "Cancelled",
+};
+
+/** The phases as steps: done, current, or to do. */
+function Phases({ stage }: { stage: DreamStage }) {
+  const at = stage === "done" ? DREAM_PHASES.length : stage === "queued" || stage === "failed" || stage === "cancelled" ? -1 : DREAM_PHASES.indexOf(stage);
+  return (
+    <ol className="phases" aria-label="Phases">
+      {DREAM_PHASES.map((p, i) => {
+        const state = i < at ? "done" : i === at ? "current" : "";
+        return (
+          <li key={p} className={state} aria-current={state === "current" ? "step" : undefined} data-phase={p} data-state={state || "todo"}>
+            {state === "done" ? <CheckIcon /> : state === "current" ? <SparkIcon className="spin" /> : <ClockIcon />}
+            {PHASE_LABEL[p]}<span className="sr-only">{state === "done" ? " (done)" : state === "current" ? " (in progress)" : " (to do)"}</span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function CurrentCard({ dreams, show }: { dreams: DreamsState; show: DreamStep | null }) {
   const client = useNerveClient();
+  const who = useWho();
   const now = useNow(1000);
   const c = dreams.current;
   const cancel = (cycleId: string) => client.send("DREAM_CANCEL", { cycleId }).catch(fail("Could not cancel"));
+  // A cycle heard live is played step by step (useDreamShow); otherwise the state says what runs.
+  const stage: DreamStage | null = show ? show.stage : c ? c.phase : null;
+  const cycleId = show?.cycleId ?? c?.cycleId;
+  const by = show?.from ?? (c && c.cycleId === cycleId ? c.by : undefined);
+  const trigger = c && c.cycleId === cycleId ? c.trigger : undefined;
   return (
     <section className="card" aria-labelledby="current-title" data-testid="dream-current">
-      <div className="card-head"><h2 id="current-title">Now dreaming</h2>{c && <span className="badge info"><SparkIcon /> Running</span>}</div>
-      {!c ? (
+      <div className="card-head"><h2 id="current-title">Now dreaming</h2>{stage && stage !== "done" && stage !== "failed" && stage !== "cancelled" && <span className="badge info"><SparkIcon /> Running</span>}</div>
+      {!stage ? (
         <p className="muted">{dreams.queue.length ? "The next cycle starts in a moment." : "No cycle is running. Start one, or let the nightly schedule do it."}</p>
       ) : (
-        <div className="stack stale">
-          <ol className="phases" aria-label="Phases">
-            {DREAM_PHASES.map((p, i) => {
-              const at = DREAM_PHASES.indexOf(c.phase);
-              const state = i < at ? "done" : i === at ? "current" : "";
-              return (
-                <li key={p} className={state} aria-current={state === "current" ? "step" : undefined}>
-                  {state === "done" ? <CheckIcon /> : state === "current" ? <SparkIcon className="spin" /> : <ClockIcon />}
-                  {PHASE_LABEL[p]}<span className="sr-only">{state === "done" ? " (done)" : state === "current" ? " (in progress)" : " (to do)"}</span>
-                </li>
-              );
-            })}
-          </ol>
-          <p className="small muted" style={{ margin: 0 }} data-testid="dream-phase">{PHASE_HINT[c.phase]}</p>
-          <ProgressBar value={c.total > 0 ? (100 * c.processed) / c.total : 0} label="Dream cycle progress" indeterminate={c.total === 0} />
-          <div className="row small muted">
-            <span>{c.processed} of {c.total} events</span><span className="spacer" />
-            <span>started {relativeTime(c.startedAt, now)} · {c.windowHours} h window</span>
-          </div>
-          <div><button type="button" className="danger small" onClick={() => cancel(c.cycleId)}>Cancel cycle</button></div>
+        <div className="stack stale" data-testid="dream-stage" data-stage={stage} aria-live="polite">
+          <p style={{ margin: 0 }}><strong>{STAGE_TITLE[stage]}</strong></p>
+          <Phases stage={stage} />
+          {stage in PHASE_HINT && <p className="small muted" style={{ margin: 0 }} data-testid="dream-phase">{PHASE_HINT[stage as keyof typeof PHASE_HINT]}</p>}
+          {stage === "done" && cycleId && <p style={{ margin: 0 }}><Link to={`/dreams/${encodeURIComponent(cycleId)}`} data-testid="dream-open-report">Open the report</Link></p>}
+          {stage === "failed" && <p className="error-text" style={{ margin: 0 }}>{show?.error ?? "The cycle stopped."}</p>}
+          {c && c.cycleId === cycleId && stage !== "done" && (
+            <>
+              <ProgressBar value={c.total > 0 ? (100 * c.processed) / c.total : 0} label="Dream cycle progress" indeterminate={c.total === 0} />
+              <div className="row small muted">
+                <span>{c.processed} of {c.total} changes read</span><span className="spacer" />
+                <span>started {relativeTime(c.startedAt, now)} · last {c.windowHours} h</span>
+              </div>
+            </>
+          )}
+          {(by || trigger) && <p className="small muted" style={{ margin: 0 }} data-testid="dream-by">{trigger === "schedule" ? "Started by the nightly schedule" : by ? `Started ${whereOf(who(by))}` : ""}</p>}
+          {c && c.cycleId === cycleId && stage !== "done" && <div><button type="button" className="danger small" onClick={() => cancel(c.cycleId)}>Cancel cycle</button></div>}
         </div>
       )}
       {dreams.queue.length > 0 && (
@@ -89,8 +116,8 @@ function CurrentCard({ dreams }: { dreams: DreamsState }) {
             {dreams.queue.map((q, i) => (
               <li key={q.cycleId} className="list-item">
                 <div className="grow">
-                  <div className="title">#{i + 1} · {q.windowHours} h window{q.note ? ` · ${q.note}` : ""}</div>
-                  <div className="sub">{q.trigger} · by {q.by} · {formatTime(q.queuedAt)}</div>
+                  <div className="title">#{i + 1} · last {q.windowHours} h{q.note ? ` · ${q.note}` : ""}</div>
+                  <div className="sub">{q.trigger === "schedule" ? "nightly schedule" : `started ${whereOf(who(q.by))}`} · {formatTime(q.queuedAt)}</div>
                 </div>
                 <button type="button" className="ghost small" onClick={() => cancel(q.cycleId)} aria-label={`Cancel queued cycle ${i + 1}`}><XIcon width={14} /> Cancel</button>
               </li>
@@ -154,6 +181,7 @@ const STATUS_BADGE = {
 } as const;
 
 function HistoryCard({ dreams }: { dreams: DreamsState }) {
+  const who = useWho();
   const history = [...dreams.history].reverse();
   return (
     <section className="card" aria-labelledby="history-title">
@@ -168,7 +196,7 @@ function HistoryCard({ dreams }: { dreams: DreamsState }) {
                   <span className="device-icon"><MoonIcon /></span>
                   <div className="grow">
                     <div className="title">{h.report ? `${h.report.insights.length} insight${h.report.insights.length === 1 ? "" : "s"} · ${h.report.events.total} events` : h.error ?? "No report"}</div>
-                    <div className="sub">{formatDateTime(h.finishedAt)} · {h.windowHours} h window · {h.trigger}{h.note ? ` · ${h.note}` : ""}</div>
+                    <div className="sub">{formatDateTime(h.finishedAt)} · last {h.windowHours} h · {h.trigger === "schedule" ? "nightly" : `started ${whereOf(who(h.by))}`}{h.note ? ` · ${h.note}` : ""}</div>
                   </div>
                   <span className={`badge ${b.tone}`}><b.Icon /> {b.label}</span>
                 </Link>
@@ -183,7 +211,11 @@ function HistoryCard({ dreams }: { dreams: DreamsState }) {
 
 export function DreamsPage() {
   const dreams = useDreamsState();
-  useNerveEvent("DREAM_RESULT", (e) => toast("ok", "A dream report is ready", `Cycle ${e.data.cycleId.slice(0, 11)}… finished.`, { testId: "toast-dream" }));
+  // The notices follow the steps on screen, so "ready" never arrives together with "queued".
+  const show = useDreamShow((step) => {
+    if (step.stage === "done") toast("ok", "A dream report is ready", "Open it from Now dreaming or the history.", { testId: "toast-dream" });
+    if (step.stage === "failed") toast("bad", "A dream cycle failed", step.error);
+  });
   return (
     <>
       <div className="page-head">
@@ -193,7 +225,7 @@ export function DreamsPage() {
         </div>
       </div>
       <div className="grid grid-2" style={{ marginBottom: "1rem", alignItems: "start" }}>
-        <CurrentCard dreams={dreams} />
+        <CurrentCard dreams={dreams} show={show} />
         <div className="stack" style={{ gap: "1rem" }}>
           <StartCard />
           <ScheduleCard dreams={dreams} />
