@@ -68,8 +68,9 @@ function Bars({ quality }: { quality: number }) {
  * The connection indicator of the header, in three variants: `standard` (status word, latency,
  * quality), `compact` (a status glyph only) and `premium` (status word, quality bars, a lock).
  * Every variant has the same tooltip, shown on hover, focus and tap. Its accessible name is
- * always "Connection status": the status itself is in the description, so a screen reader does
- * not hear a new name on every latency reading.
+ * "Connection: <status>" and nothing else: latency and quality are in the description, so the
+ * name does not change with every latency reading (status changes are also announced once by
+ * ConnectionAnnouncer).
  */
 export function ConnectionIndicator({ link, variant = "standard" }: { link: LinkInfo; variant?: IndicatorVariant }) {
   const d = describeLink(link);
@@ -79,14 +80,16 @@ export function ConnectionIndicator({ link, variant = "standard" }: { link: Link
   const connected = link.status === "connected";
   return (
     <div className={`conn conn-${variant} conn-${d.tone}${open ? " open" : ""}`} data-testid="connection-indicator" data-status={link.status} data-synced={link.synced}>
-      <button type="button" className="conn-button" aria-describedby={tipId} aria-label="Connection status" aria-expanded={open}
+      <button type="button" className="conn-button" aria-describedby={tipId} aria-expanded={open}
         onClick={() => setOpen((o) => !o)} onBlur={() => setOpen(false)}>
+        <span className="sr-only">Connection: </span>
+        {variant === "compact" && <span className="sr-only">{d.label}</span>}
         {variant === "compact"
           ? <span className={`conn-glyph conn-glyph-${d.shape}${d.pulse ? " pulse" : ""}`} aria-hidden="true" />
           : <span className={`conn-dot shape-${d.shape}${d.pulse ? " pulse" : ""}`} aria-hidden="true" />}
         {variant !== "compact" && <span className="conn-text" data-testid="connection-label">{d.label}</span>}
         {variant === "standard" && connected && (
-          <span className="conn-metric">{latency}</span>
+          <span className="conn-metric" aria-hidden="true">{latency}</span>
         )}
         {variant === "premium" && (
           <>

@@ -150,7 +150,8 @@ export function Layout({ children }: { children: ReactNode }) {
           <CreditsPill />
           <ConnectionIndicator link={link} variant={variant} />
           <details className="menu" ref={menu}>
-            <summary className="user-chip" aria-label={`Account: ${session?.userId ?? ""}`}>
+            <summary className="user-chip">
+              <span className="sr-only">Account menu: </span>
               <span className="avatar" aria-hidden="true">{(session?.userId ?? "?").slice(0, 2).toUpperCase()}</span>
               <span className="user-name small"><strong>{session?.userId}</strong><br /><span className="muted">{session?.deviceName ?? "this device"}</span></span>
             </summary>

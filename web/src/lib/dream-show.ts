@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNerveClient } from "../../../client/react.js";
 import type { DreamPhase } from "../../../protocol/index.js";
 
@@ -24,7 +24,7 @@ export interface DreamStep {
  * "queued", every phase and "ready" are each seen, in order, and the "ready" notice comes with the
  * last step rather than together with "queued". `onStep` runs when a step comes on screen.
  */
-export function useDreamShow(onStep?: (step: DreamStep) => void): DreamStep | null {
+export function useDreamShow(onStep?: (step: DreamStep) => void): { step: DreamStep | null; started: (cycleId: string) => void } {
   const client = useNerveClient();
   const queue = useRef<DreamStep[]>([]);
   const [shown, setShown] = useState<DreamStep | null>(null);
@@ -32,6 +32,7 @@ export function useDreamShow(onStep?: (step: DreamStep) => void): DreamStep | nu
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const stepRef = useRef(onStep);
   stepRef.current = onStep;
+  const pushRef = useRef<(step: DreamStep) => void>(() => {});
 
   useEffect(() => {
     const current = { step: null as DreamStep | null };
@@ -58,9 +59,14 @@ export function useDreamShow(onStep?: (step: DreamStep) => void): DreamStep | nu
     };
     const push = (step: DreamStep) => {
       if (!client.getSnapshot().synced) return;
+      // This device's own start is told by its ACCEPTED (the server does not echo DREAM_QUEUED to
+      // the sender): once, and never after the cycle's later steps.
+      const known = [current.step, ...queue.current].some((s) => s?.cycleId === step.cycleId);
+      if (step.stage === "queued" && known) return;
       queue.current.push(step);
       if (!timer.current) pump();
     };
+    pushRef.current = push;
     const offs = [
       client.on("DREAM_QUEUED", (e) => push({ cycleId: e.data.cycleId, stage: "queued", from: e.from })),
       client.on("DREAM_PROGRESS", (e) => push({ cycleId: e.data.cycleId, stage: e.data.phase, processed: e.data.processed, total: e.data.total })),
@@ -74,5 +80,6 @@ export function useDreamShow(onStep?: (step: DreamStep) => void): DreamStep | nu
       timer.current = null;
     };
   }, [client]);
-  return shown;
+  const started = useCallback((cycleId: string) => pushRef.current({ cycleId, stage: "queued", from: client.getSnapshot().deviceId ?? undefined }), [client]);
+  return useMemo(() => ({ step: shown, started }), [shown, started]);
 }

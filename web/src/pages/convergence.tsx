@@ -180,8 +180,9 @@ function PostureCard() {
     <section className={`card${remote ? " remote-change" : ""}`} aria-labelledby="posture-title" data-testid="posture">
       <div className="card-head">
         <h2 id="posture-title">Posture</h2>
-        <span className="small muted" data-testid="posture-current">
-          {remote && <span className="name-chip" data-testid="chip-posture">{remote}</span>} Now: <strong style={{ textTransform: "capitalize", color: "var(--text)" }}>{posture?.posture ?? "not set"}</strong>
+        <span className="row small muted" style={{ gap: "0.4rem" }}>
+          {remote && <span className="name-chip" data-testid="chip-posture">{remote}</span>}
+          <span data-testid="posture-current">Now: <strong style={{ textTransform: "capitalize", color: "var(--text)" }}>{posture?.posture ?? "not set"}</strong></span>
         </span>
       </div>
       <div className="stack">

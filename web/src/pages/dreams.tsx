@@ -13,7 +13,7 @@ import { Link } from "../lib/router.js";
 
 const fail = (title: string) => (err: unknown) => toast("bad", title, err instanceof Error ? err.message : String(err));
 
-function StartCard() {
+function StartCard({ onStarted }: { onStarted: (cycleId: string) => void }) {
   const client = useNerveClient();
   const [hours, setHours] = useState("24");
   const [note, setNote] = useState("");
@@ -22,7 +22,8 @@ function StartCard() {
     e.preventDefault();
     setBusy(true);
     client.send("DREAM_START", { windowHours: Number(hours), ...(note.trim() ? { note: note.trim() } : {}) })
-      .then(() => {
+      .then((r) => {
+        if (r.cycleId) onStarted(r.cycleId);
         setNote("");
       }, fail("Could not start a dream cycle"))
       .finally(() => setBusy(false));
@@ -225,9 +226,9 @@ export function DreamsPage() {
         </div>
       </div>
       <div className="grid grid-2" style={{ marginBottom: "1rem", alignItems: "start" }}>
-        <CurrentCard dreams={dreams} show={show} />
+        <CurrentCard dreams={dreams} show={show.step} />
         <div className="stack" style={{ gap: "1rem" }}>
-          <StartCard />
+          <StartCard onStarted={show.started} />
           <ScheduleCard dreams={dreams} />
         </div>
       </div>
