@@ -6,6 +6,11 @@ export class Proxy {
   readonly pairs = new Set<[Socket, Socket]>();
   down = false;
   blackhole = false;
+  /**
+   * A network partition, as when a phone loses its network: nothing is forwarded, and a client
+   * that closes its end is not told to the server (no FIN crosses), so the server sees silence.
+   */
+  partition = false;
   accepted = 0;
   private server!: Server;
   port = 0;
@@ -21,7 +26,7 @@ export class Proxy {
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
       const forward = (from: Socket, to: Socket) => from.on("data", (d) => {
-        if (!this.blackhole) to.write(d);
+        if (!this.blackhole && !this.partition) to.write(d);
       });
       forward(client, upstream);
       forward(upstream, client);
@@ -30,7 +35,11 @@ export class Proxy {
         upstream.destroy();
         this.pairs.delete(pair);
       };
-      client.on("close", end).on("error", end);
+      const clientGone = () => {
+        if (this.partition) return; // the server's side stays open and silent until cut() or its own close
+        end();
+      };
+      client.on("close", clientGone).on("error", clientGone);
       upstream.on("close", end).on("error", end);
     });
     await new Promise<void>((r) => this.server.listen(this.port, "127.0.0.1", r));

@@ -65,7 +65,8 @@ export function DeviceList({ limit }: { limit?: number }) {
       <ul className="list stale">
         {mine && <Row d={mine} kind="you" sub={`${PLATFORM_LABELS[mine.platform]} · this device`} badge={own.tone === "ok" ? "Live" : own.label} />}
         {shown.map((d) => {
-          const kind = presenceOf(d, me, lastHeard[d.deviceId], heartbeatMs, now);
+          // While this device is not live, what it last heard is all it knows: no "last heard" judgement.
+          const kind = presenceOf(d, me, link.synced ? lastHeard[d.deviceId] : undefined, heartbeatMs, now);
           const heard = lastHeard[d.deviceId];
           const sub = kind === "offline" ? `${PLATFORM_LABELS[d.platform]} · last seen ${relativeTime(d.lastSeen, now)}`
             : kind === "stale" && heard !== undefined ? `${PLATFORM_LABELS[d.platform]} · not heard from for ${secondsAgo(heard, now).replace(" ago", "")}; it may have lost its network`

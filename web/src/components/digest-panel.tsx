@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { digestGroups } from "../lib/activity-text.js";
-import { relativeTime } from "../lib/format.js";
+import { formatTime, relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
 import { useWho, whereOf } from "../lib/names.js";
 import { useActivity } from "../lib/nerve.js";
@@ -20,7 +20,7 @@ export function DigestPanel() {
         <h2 id="digest-title"><BellIcon width={18} /> While you were away</h2>
         <button type="button" className="ghost icon-button" onClick={dismissDigest} aria-label="Dismiss the summary"><XIcon width={18} /></button>
       </div>
-      <p className="small muted">Since {relativeTime(digest.since, now)}: {digest.items.length} change{digest.items.length === 1 ? "" : "s"} on your other devices and services.</p>
+      <p className="small muted">Since {formatTime(digest.since)}: {digest.items.length} change{digest.items.length === 1 ? "" : "s"} on your other devices and services.</p>
       <ul className="list digest-list">
         {groups.map((g) => {
           const by = g.froms.map((f) => whereOf(who(f))).join(", ");

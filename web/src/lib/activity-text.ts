@@ -10,7 +10,7 @@ export function describeItem(item: ActivityItem): { title: string; detail?: stri
     case "CREDIT_UPDATE":
       return { title: `${formatChange(num("change") ?? 0)} credits`, detail: `${str("reason") ?? ""} · balance ${formatNumber(num("newBalance") ?? 0)}` };
     case "POSTURE_CHANGE":
-      return { title: `Posture set to ${str("posture")}`, detail: str("reason"), link: "/convergence" };
+      return { title: `Posture set to ${capitalize(str("posture") ?? "")}`, detail: str("reason"), link: "/convergence" };
     case "LIMBIC_UPDATE":
       return { title: `Limbic: ${Object.keys(d).join(", ")} changed`, detail: Object.entries(d).map(([k, v]) => `${k} ${typeof v === "number" ? percent(v) : ""}`).join(" · "), link: "/convergence" };
     case "CONVERGENCE_UPDATE": {
@@ -87,7 +87,7 @@ export function digestGroups(items: ActivityItem[]): DigestGroup[] {
       const fields = [...new Set(list.flatMap((i) => Object.keys(i.data)))];
       groups.push({ ...base, title: `Limbic: ${fields.join(", ")} changed`, link: "/convergence" });
     } else if (key === "posture") {
-      groups.push({ ...base, title: `Posture is now ${String(d.posture)}`, detail: list.length > 1 ? `${list.length} switches` : (d.reason as string | undefined), link: "/convergence" });
+      groups.push({ ...base, title: `Posture is now ${capitalize(String(d.posture))}`, detail: list.length > 1 ? `${list.length} switches` : (d.reason as string | undefined), link: "/convergence" });
     } else if (key.startsWith("shoot:")) {
       const id = key.slice(6);
       const isNew = list.some((i) => i.data.status === "queued") || list.length > 0 && oldest.data.processedCount === 0;
@@ -102,3 +102,5 @@ export function digestGroups(items: ActivityItem[]): DigestGroup[] {
   }
   return groups.sort((a, b) => b.at - a.at);
 }
+
+const capitalize = (w: string): string => (w ? w[0]!.toUpperCase() + w.slice(1) : w);

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import type { NerveClient } from "../../../client/index.js";
 import { EVENT_TYPES, type EventType } from "../../../protocol/index.js";
 import { eventsPage } from "./me-api.js";
+import { local } from "./safe-storage.js";
 
 /**
  * What happened to the user's things, kept across reloads: one compact item per durable event,
@@ -97,7 +98,7 @@ export class ActivityFeed {
 
   private load(): Stored {
     try {
-      const parsed = Stored.safeParse(JSON.parse(localStorage.getItem(this.storageKey) ?? "null"));
+      const parsed = Stored.safeParse(JSON.parse(local.getItem(this.storageKey) ?? "null"));
       if (parsed.success) return parsed.data;
     } catch {
       // unreadable: start empty
@@ -107,7 +108,7 @@ export class ActivityFeed {
 
   private save(loading = this.snapshot.loading): void {
     try {
-      localStorage.setItem(this.storageKey, JSON.stringify(this.stored));
+      local.setItem(this.storageKey, JSON.stringify(this.stored));
     } catch {
       // storage full or blocked: the feed still works for this page
     }

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { DeviceName, Id } from "../../../protocol/index.js";
+import { local } from "./safe-storage.js";
 
 /**
  * This browser as a device: a random id and a readable name, made once and kept in localStorage,
@@ -35,20 +36,20 @@ export function newIdentity(): DeviceIdentity {
 /** This browser's identity, made and stored on first use. */
 export function browserIdentity(): DeviceIdentity {
   try {
-    const parsed = Identity.safeParse(JSON.parse(localStorage.getItem(KEY) ?? "null"));
+    const parsed = Identity.safeParse(JSON.parse(local.getItem(KEY) ?? "null"));
     if (parsed.success) return parsed.data;
   } catch {
     // unreadable: make a new one
   }
   const fresh = newIdentity();
-  localStorage.setItem(KEY, JSON.stringify(fresh));
+  local.setItem(KEY, JSON.stringify(fresh));
   return fresh;
 }
 
 /** Renames this browser's device (kept for the next sign-in and reload). */
 export function saveDeviceName(deviceName: string): void {
   const current = browserIdentity();
-  localStorage.setItem(KEY, JSON.stringify({ ...current, deviceName }));
+  local.setItem(KEY, JSON.stringify({ ...current, deviceName }));
 }
 
 /** Whether `name` is a valid device name (what the server accepts). */

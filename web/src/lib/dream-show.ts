@@ -63,7 +63,9 @@ export function useDreamShow(onStep?: (step: DreamStep) => void): { step: DreamS
       // the sender): once, and never after the cycle's later steps.
       const known = [current.step, ...queue.current].some((s) => s?.cycleId === step.cycleId);
       if (step.stage === "queued" && known) return;
-      queue.current.push(step);
+      // Later steps come "from dream": who started the cycle stays with all its steps.
+      const from = step.from ?? [...queue.current, current.step].reverse().find((s) => s?.cycleId === step.cycleId)?.from;
+      queue.current.push(from ? { ...step, from } : step);
       if (!timer.current) pump();
     };
     pushRef.current = push;

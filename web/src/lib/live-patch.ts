@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { NerveClientError } from "../../../client/index.js";
 import { useNerveClient } from "../../../client/react.js";
 import { toast } from "../components/toasts.js";
+import { useConflicts } from "./nerve.js";
 
 /**
  * Client messages share a budget of 100 a minute per user (all devices together). Dragging sends
@@ -17,6 +18,10 @@ type PatchType = "LIMBIC_UPDATE" | "CONVERGENCE_UPDATE";
  */
 export function useLivePatch(type: PatchType, server: Record<string, number>) {
   const client = useNerveClient();
+  // A field whose queued edit waits for "keep yours / take theirs" shows theirs (the server's) meanwhile.
+  const { conflicts } = useConflicts();
+  const key = type === "LIMBIC_UPDATE" ? "limbic" : "convergence";
+  const held = new Set(conflicts.filter((c) => c.key === key).flatMap((c) => c.fields));
   const [drafts, setDrafts] = useState<Record<string, number>>({});
   const pending = useRef<Record<string, number>>({});
   const active = useRef<Set<string>>(new Set());
@@ -97,6 +102,6 @@ export function useLivePatch(type: PatchType, server: Record<string, number>) {
     }
   }, [flush]);
 
-  const value = (key: string) => drafts[key] ?? server[key] ?? 0;
-  return { value, set, begin, end, isDraft: (key: string) => drafts[key] !== undefined };
+  const value = (k: string) => (held.has(k) ? undefined : drafts[k]) ?? server[k] ?? 0;
+  return { value, set, begin, end, isDraft: (k: string) => !held.has(k) && drafts[k] !== undefined };
 }

@@ -5,6 +5,7 @@ import type { LinkInfo } from "../components/connection-indicator.js";
 import { ActivityFeed } from "./activity.js";
 import { ConflictStore, type PendingConflict } from "./conflicts.js";
 import { endSession, getSession, subscribeSession, type Session } from "./session.js";
+import { local } from "./safe-storage.js";
 
 /** The signed-in session of this window, re-rendering when it changes. */
 export function useSession(): Session | null {
@@ -70,7 +71,7 @@ export function useActivity(): ReturnType<ActivityFeed["get"]> & { dismissDigest
  * state. The outbox (messages not yet accepted) still survives a reload.
  */
 function pageStorage(): NerveStorage {
-  const durable = webStorage(localStorage);
+  const durable = webStorage(local);
   const page = new Map<string, string>();
   const pageOnly = (key: string) => key.endsWith(":sync") || key.endsWith(":cursor") || key.endsWith(":mirror");
   return {
@@ -98,6 +99,7 @@ function makeClient(session: Session): NerveClient {
     storagePrefix: `nerve:${session.userId}:${session.deviceId ?? "web"}`,
   });
   attempts.set(client, new AttemptCounter(client));
+  heartbeats.set(client, new HeartbeatWatch(client));
   conflictStores.set(client, new ConflictStore(client));
   feeds.set(client, new ActivityFeed(client, `nerve-app.activity:${session.userId}:${session.deviceId ?? "web"}`));
   return client;
@@ -136,10 +138,28 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
 /** The heartbeat the server asked for (WELCOME), for judging how long a device has been silent. */
 export function useHeartbeatMs(): number {
   const client = useNerveClient();
-  const [ms, setMs] = useState(30_000);
-  useEffect(() => client.on("welcome", (w) => setMs(w.heartbeatMs)), [client]);
-  return ms;
+  const hb = heartbeats.get(client);
+  return useSyncExternalStore(hb?.subscribe ?? noop, hb?.get ?? defaultHeartbeat, defaultHeartbeat);
 }
+
+/** The last WELCOME's heartbeatMs, heard from the client's first connect on (pages mount later). */
+class HeartbeatWatch {
+  ms = 30_000;
+  private listeners = new Set<() => void>();
+  constructor(client: NerveClient) {
+    client.on("welcome", (w) => {
+      this.ms = w.heartbeatMs;
+      this.listeners.forEach((l) => l());
+    });
+  }
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+  get = () => this.ms;
+}
+const heartbeats = new WeakMap<NerveClient, HeartbeatWatch>();
+const defaultHeartbeat = () => 30_000;
 
 /** The browser's own view of the network (`navigator.onLine`), live. */
 export function useBrowserOnline(): boolean {

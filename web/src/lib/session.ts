@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { Id } from "../../../protocol/index.js";
 import { browserIdentity } from "./device-identity.js";
+import { local, session as sessionStore } from "./safe-storage.js";
 
 /**
  * Who this window is signed in as. Kept in sessionStorage, so two windows of one browser can be
@@ -35,12 +36,12 @@ const DevSignInResult = z.object({
 
 const ApiErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), issues: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))) }) });
 
-const listeners = new Set<() => void>();
-let current: Session | null = read();
-
 /** Why the last session ended when the server refused its token (expired or revoked), until a new one. */
 export type SessionEnd = "expired" | "refused";
 let ended: SessionEnd | null = null;
+
+const listeners = new Set<() => void>();
+let current: Session | null = read();
 
 export function getSessionEnd(): SessionEnd | null {
   return ended;
@@ -48,7 +49,7 @@ export function getSessionEnd(): SessionEnd | null {
 
 /** The token stopped working: forget it and show the session-ended screen (not a silent sign-in page). */
 export function endSession(reason: SessionEnd): void {
-  sessionStorage.removeItem(KEY);
+  sessionStore.removeItem(KEY);
   current = null;
   ended = reason;
   listeners.forEach((l) => l());
@@ -56,11 +57,15 @@ export function endSession(reason: SessionEnd): void {
 
 function read(): Session | null {
   try {
-    const raw = sessionStorage.getItem(KEY);
+    const raw = sessionStore.getItem(KEY);
     if (!raw) return null;
     const parsed = Session.safeParse(JSON.parse(raw));
     if (!parsed.success) return null;
-    if (parsed.data.expiresAt !== undefined && parsed.data.expiresAt < Date.now()) return null;
+    if (parsed.data.expiresAt !== undefined && parsed.data.expiresAt < Date.now()) {
+      // Back after the token ran out: say the session ended, rather than showing sign-in silently.
+      ended = "expired";
+      return null;
+    }
     return parsed.data;
   } catch {
     return null;
@@ -80,16 +85,16 @@ export function setSession(session: Session | null): void {
   current = session;
   if (session) ended = null;
   if (session) {
-    sessionStorage.setItem(KEY, JSON.stringify(session));
-    localStorage.setItem(LAST_USER, session.userId);
+    sessionStore.setItem(KEY, JSON.stringify(session));
+    local.setItem(LAST_USER, session.userId);
   } else {
-    sessionStorage.removeItem(KEY);
+    sessionStore.removeItem(KEY);
   }
   listeners.forEach((l) => l());
 }
 
 export function lastUser(): string {
-  return localStorage.getItem(LAST_USER) ?? "";
+  return local.getItem(LAST_USER) ?? "";
 }
 
 /** Claims of a JWT, decoded for display only: the server verifies every token it is given. */
@@ -178,12 +183,13 @@ export class ApiError extends Error {
   }
 }
 
-/** Whether this deployment offers dev sign-in (`DEV_SIGN_IN=1`); a deployed worker answers 404. */
+/** Whether this deployment offers dev sign-in (`DEV_SIGN_IN=1`). */
 export async function devSignInAvailable(): Promise<boolean> {
   try {
+    // A deployment without it answers {enabled: false} (docs/protocol.md 13.1), never a 404.
     const res = await fetch("/api/dev", { headers: { Accept: "application/json" } });
-    await res.body?.cancel();
-    return res.ok;
+    const body = z.object({ enabled: z.boolean() }).safeParse(await res.json().catch(() => null));
+    return res.ok && body.success && body.data.enabled;
   } catch {
     return false;
   }

@@ -11,6 +11,7 @@ import { toast } from "../components/toasts.js";
 import { formatTime, percent, relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
 import { SEND_INTERVAL_MS, useLivePatch } from "../lib/live-patch.js";
+import { useConflicts } from "../lib/nerve.js";
 import { useWho, whereOf } from "../lib/names.js";
 
 const QUESTIONS = [
@@ -158,6 +159,7 @@ function PostureCard() {
   const now = useNow(10_000);
   const who = useWho();
   const me = useNerveSelector((s) => s.deviceId);
+  const postureHeld = useConflicts().conflicts.some((c) => c.key === "posture");
   // A switch made on another device is shown on the card itself for a moment, with its name.
   const [remote, setRemote] = useState<string | null>(null);
   useNerveEvent("POSTURE_CHANGE", (e) => {
@@ -200,7 +202,7 @@ function PostureCard() {
             );
           })}
         </div>
-        {busy && <p className="small muted" role="status" style={{ margin: 0 }} data-testid="posture-pending">Switching to {busy}…{synced ? "" : " It is sent when you're back online."}</p>}
+        {busy && !postureHeld && <p className="small muted" role="status" style={{ margin: 0 }} data-testid="posture-pending">Switching to {busy}…{synced ? "" : " It is sent when you're back online."}</p>}
         <div className="field">
           <label htmlFor="posture-reason">Reason (optional)</label>
           <input id="posture-reason" value={reason} maxLength={280} onChange={(e) => setReason(e.target.value)} placeholder="Why switch?" />
