@@ -126,7 +126,7 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
     await a.page.locator('[data-testid="link-banner"]').waitFor({ timeout: 15_000 });
     const status = await a.page.locator('header [data-testid="connection-indicator"]').getAttribute("data-status");
     expect(["reconnecting", "offline"]).toContain(status);
-    expect(await a.page.getByTestId("connection-label").textContent()).toMatch(/^(Reconnecting|Offline)$/);
+    expect(await a.page.getByTestId("connection-label").textContent()).toMatch(/^(Reconnecting|You're offline)$/);
 
     // Meanwhile: the other device switches posture and drags a limbic value; a service adds credits.
     await b.page.getByTestId("posture-peer").click();
@@ -136,7 +136,7 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
     // A change made on the offline device shows at once and waits in the outbox.
     await a.page.getByTestId("slider-wisdom").locator('input[type="range"]').fill("80");
     expect(await a.page.getByTestId("value-wisdom").textContent()).toBe("80%");
-    await expect.poll(() => a.page.getByTestId("link-banner").textContent(), { timeout: 5_000 }).toContain("1 change of yours will be sent when the link is back");
+    await expect.poll(() => a.page.getByTestId("link-banner").textContent(), { timeout: 5_000 }).toContain("1 change of yours will be sent when you're back");
     // Still showing the last synced values, marked stale, not defaults.
     expect(await a.page.getByTestId("posture-current").textContent()).toBe("Now: companion");
     expect(await a.page.getByTestId("credits-balance").textContent()).toBe("100");

@@ -98,7 +98,9 @@ function Report({ report }: { report: DreamReport }) {
         </section>
         <section className="card" aria-labelledby="posture-title">
           <h2 id="posture-title">Posture</h2>
-          <p className="small muted">{report.posture.changes} change{report.posture.changes === 1 ? "" : "s"} · {formatElapsed(report.posture.trackedMs)} tracked</p>
+          <p className="small muted">{report.posture.changes === 0 && POSTURES.every((p) => !report.posture.shares[p])
+            ? "No posture was set in this window."
+            : `${report.posture.changes} change${report.posture.changes === 1 ? "" : "s"} · ${formatElapsed(report.posture.trackedMs)} tracked`}</p>
           <div className="stack">
             {POSTURES.map((p) => {
               const share = report.posture.shares[p] ?? 0;

@@ -181,9 +181,10 @@ const STATUS_BADGE = {
   cancelled: { tone: "neutral", Icon: XIcon, label: "Cancelled" },
 } as const;
 
-function HistoryCard({ dreams }: { dreams: DreamsState }) {
+function HistoryCard({ dreams, playing }: { dreams: DreamsState; playing: string | null }) {
   const who = useWho();
-  const history = [...dreams.history].reverse();
+  // A cycle still being played step by step joins the history when its last step shows.
+  const history = [...dreams.history].reverse().filter((h) => h.cycleId !== playing);
   return (
     <section className="card" aria-labelledby="history-title">
       <div className="card-head"><h2 id="history-title">History</h2><span className="small muted">{history.length} cycle{history.length === 1 ? "" : "s"}</span></div>
@@ -232,7 +233,7 @@ export function DreamsPage() {
           <ScheduleCard dreams={dreams} />
         </div>
       </div>
-      <HistoryCard dreams={dreams} />
+      <HistoryCard dreams={dreams} playing={show.step && !["done", "failed", "cancelled"].includes(show.step.stage) ? show.step.cycleId : null} />
     </>
   );
 }
