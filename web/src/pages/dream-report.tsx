@@ -4,6 +4,7 @@ import { CheckIcon, MoonIcon, SparkIcon, XIcon } from "../components/icons.js";
 import { ProgressBar } from "../components/shoot-status.js";
 import { useDreamsState } from "../lib/dreams.js";
 import { formatDateTime, formatElapsed, percent } from "../lib/format.js";
+import { trendWord } from "../lib/dream-figures.js";
 import { useWho, whereOf } from "../lib/names.js";
 import { Link } from "../lib/router.js";
 
@@ -13,19 +14,6 @@ const KIND_LABEL: Record<string, string> = {
   "posture-thrash": "Posture",
   "stalled-convergence": "Convergence",
 };
-
-/**
- * A trend in words and sane units. The report's `trend` is a slope in units per hour, which over a
- * few seconds of samples is huge ("rising 40940%/h"); what a person wants is the direction and
- * how far it moved, which never exceeds the range actually seen.
- */
-export function trendWord(s: { trend: number | null; min: number | null; max: number | null }, windowHours: number): string {
-  if (s.trend === null || s.min === null || s.max === null) return "—";
-  const moved = Math.min(Math.abs(s.trend) * windowHours, s.max - s.min);
-  const points = Math.round(moved * 100);
-  if (points < 1) return "steady";
-  return `${s.trend > 0 ? "rising" : "falling"}, ${s.trend > 0 ? "+" : "−"}${points} pts`;
-}
 
 /** "arousal eased from 80% to 64%", or "valence stayed at 50%". */
 function drift(name: string, d: { from: number; to: number }): string {
