@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceInfo } from "../../protocol/index.js";
-import type { ActivityItem } from "../../web/src/lib/activity.js";
+import type { ActivityItem } from "../../web/src/lib/activity-item.js";
 import { digestGroups } from "../../web/src/lib/activity-text.js";
 import { trendWord } from "../../web/src/lib/dream-figures.js";
 import { formatElapsed } from "../../web/src/lib/format.js";
 import { whereOf, whoOf } from "../../web/src/lib/names.js";
-import { presenceOf, staleAfterMs } from "../../web/src/lib/presence.js";
+import { presenceOf, staleAfterMs } from "../../web/src/lib/presence-rules.js";
 
 const item = (seq: number, type: ActivityItem["type"], from: string, data: Record<string, unknown>, at = 1_000 + seq): ActivityItem => ({ seq, at, type, from, data });
 

@@ -4,7 +4,8 @@ import { relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/hooks.js";
 import { describeLink } from "./connection-indicator.js";
 import { useDevMode, useLink, useSession } from "../lib/nerve.js";
-import { presenceOf, usePresence, type PresenceKind } from "../lib/presence.js";
+import { usePresence } from "../lib/presence.js";
+import { presenceOf, type PresenceKind } from "../lib/presence-rules.js";
 import { ExternalIcon, PlatformIcon, PLATFORM_LABELS, UsersIcon } from "./icons.js";
 
 /** Opens another window signed in as the same user on a new device (dev sign-in only). */

@@ -1,4 +1,4 @@
-import type { ActivityItem } from "./activity.js";
+import type { ActivityItem } from "./activity-item.js";
 import { formatChange, formatNumber, percent } from "./format.js";
 
 /** Plain words for one activity item (who is added by the caller). */

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { NerveClient } from "../../../client/index.js";
-import { EVENT_TYPES, type EventType } from "../../../protocol/index.js";
+import type { EventType } from "../../../protocol/index.js";
+import { ActivityItem } from "./activity-item.js";
 import { eventsPage } from "./me-api.js";
 import { local } from "./safe-storage.js";
 
@@ -10,16 +11,7 @@ import { local } from "./safe-storage.js";
  * (on a reconnect the socket brings missed state only as coalesced values, not as events).
  * Items past `seenSeq` that other devices or services caused make the "while you were away" digest.
  */
-export const ActivityItem = z.object({
-  seq: z.int(),
-  /** When the change was made (`at ?? ts`). */
-  at: z.number(),
-  type: z.enum(EVENT_TYPES),
-  from: z.string(),
-  /** The event's data, shortened (a dream report is reduced to its cycle id). */
-  data: z.record(z.string(), z.unknown()),
-});
-export type ActivityItem = z.infer<typeof ActivityItem>;
+export { ActivityItem };
 
 const Stored = z.object({
   v: z.literal(1),

@@ -4,13 +4,7 @@ import { useDevices, useNerveSelector } from "../../../client/react.js";
 import { devicesNow } from "./me-api.js";
 import { useHeartbeatMs } from "./nerve.js";
 
-/**
- * How long after its last sign of life a device still counts as plainly "online". Devices ping
- * once a heartbeat; past a heartbeat and a quarter (and a second for the road) one was missed.
- */
-export const staleAfterMs = (heartbeatMs: number): number => heartbeatMs * 1.25 + 1000;
 
-export type PresenceKind = "you" | "online" | "stale" | "offline";
 
 /**
  * The device list with `lastHeard` (docs/protocol.md 9). Presence frames say only when a device
@@ -48,12 +42,4 @@ export function usePresence(): { devices: readonly DeviceInfo[]; lastHeard: Reco
   }, [othersOnline, synced, heartbeatMs]);
 
   return { devices, lastHeard, heartbeatMs };
-}
-
-/** What to say about a device now. */
-export function presenceOf(d: DeviceInfo, me: string | null, lastHeard: number | undefined, heartbeatMs: number, now: number): PresenceKind {
-  if (d.deviceId === me) return "you";
-  if (!d.online) return "offline";
-  if (lastHeard !== undefined && now - lastHeard > staleAfterMs(heartbeatMs)) return "stale";
-  return "online";
 }
