@@ -14,7 +14,7 @@ export interface TemplateContext {
 export const CLIENT_TEMPLATES: Record<ClientMessageType, (c: TemplateContext) => unknown> = {
   PING: () => ({ t: Date.now() }),
   ACK: (c) => ({ seq: c.lastSeq }),
-  UPDATE_PROGRESS: () => ({ shootId: "shoot-1", status: "processing", processedCount: 25, totalCount: 100, currentImage: "IMG_0025.CR3", eta: 90, provider: "tester" }),
+  UPDATE_PROGRESS: () => ({ shootId: "tester-demo", status: "processing", processedCount: 25, totalCount: 100, currentImage: "IMG_0025.CR3", eta: 90, provider: "tester" }),
   LIMBIC_UPDATE: () => ({ trust: 0.8, warmth: 0.7 }),
   CONVERGENCE_UPDATE: () => ({ progress: 0.4, currentQuestion: 4, connectionStrength: 0.6 }),
   POSTURE_CHANGE: () => ({ posture: "copilot", reason: "switched from the tester", confidence: 0.9 }),
@@ -31,7 +31,7 @@ export function clientFrame(type: ClientMessageType, c: TemplateContext, withId:
 }
 
 export const SERVICE_TEMPLATES: Record<ServiceEndpoint, (c: TemplateContext) => unknown> = {
-  "shoot-progress": (c) => ({ userId: c.userId, shootId: "shoot-1", status: "processing", processedCount: 40, totalCount: 100, currentImage: "IMG_0040.CR3", eta: 60, provider: "tester" }),
+  "shoot-progress": (c) => ({ userId: c.userId, shootId: "tester-demo", status: "processing", processedCount: 40, totalCount: 100, currentImage: "IMG_0040.CR3", eta: 60, provider: "tester" }),
   "credit-update": (c) => ({ userId: c.userId, newBalance: 1250, change: 250, reason: "Top-up from the tester" }),
   "prompt-change": (c) => ({ userId: c.userId, promptId: "p-42", action: "updated", title: "Golden hour portraits" }),
   state: (c) => ({ userId: c.userId, limbic: { trust: 0.9, humor: 0.7 }, posture: { posture: "expert", reason: "set by a service" } }),

@@ -230,7 +230,7 @@ export function ConvergencePage() {
       <div className="page-head">
         <div>
           <h1>Convergence</h1>
-          <p>The ten limbic variables, convergence and posture: the critical state, first to sync on every reconnect.</p>
+          <p>The ten limbic variables, convergence and posture, in step on all your devices.</p>
         </div>
         <PulseIcon width={28} style={{ color: "var(--accent-2)" }} />
       </div>

@@ -44,7 +44,7 @@ function Report({ report }: { report: DreamReport }) {
         <h2 id="summary-title">What happened</h2>
         <p>
           Nerve looked back over <strong>{hours} hour{hours === 1 ? "" : "s"}</strong> ({formatDateTime(report.window.from)} to {formatDateTime(report.window.to)})
-          and read <strong>{report.events.processed}</strong> of {report.events.total} state events, <strong>{report.interactions}</strong> of them your own interactions
+          and read <strong>{report.events.processed}</strong> of {report.events.total} changes, <strong>{report.interactions}</strong> of them from your devices and services
           {report.events.skipped > 0 ? `; ${report.events.skipped} could not be read and were skipped` : ""}.
         </p>
         <p>

@@ -197,7 +197,7 @@ function HistoryCard({ dreams, playing }: { dreams: DreamsState; playing: string
                 <Link to={`/dreams/${encodeURIComponent(h.cycleId)}`} className="list-item" data-testid="dream-row">
                   <span className="device-icon"><MoonIcon /></span>
                   <div className="grow">
-                    <div className="title">{h.report ? `${h.report.insights.length} insight${h.report.insights.length === 1 ? "" : "s"} · ${h.report.events.total} events` : h.error ?? "No report"}</div>
+                    <div className="title">{h.report ? `${h.report.insights.length} insight${h.report.insights.length === 1 ? "" : "s"} · ${h.report.events.total} changes read` : h.error ?? "No report"}</div>
                     <div className="sub">{formatDateTime(h.finishedAt)} · last {h.windowHours} h · {h.trigger === "schedule" ? "nightly" : `started ${whereOf(who(h.by))}`}{h.note ? ` · ${h.note}` : ""}</div>
                   </div>
                   <span className={`badge ${b.tone}`}><b.Icon /> {b.label}</span>
