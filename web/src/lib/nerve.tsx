@@ -4,7 +4,12 @@ import { NerveProvider, useNerveClient, useNerveSelector } from "../../../client
 import type { LinkInfo } from "../components/connection-indicator.js";
 import { ActivityFeed } from "./activity.js";
 import { ConflictStore, type PendingConflict } from "./conflicts.js";
-import { endSession, getSession, subscribeSession, type Session } from "./session.js";
+import { endSession, getSession, renewHostToken, subscribeSession, type Session } from "./session.js";
+
+/** A host token this close to its end is renewed through the host app before it is used. */
+const RENEW_BEFORE_MS = 60_000;
+/** Below this, a connect waits (up to 5 s) for the host's new token rather than use one that is all but spent. */
+const WAIT_BELOW_MS = 10_000;
 import { local } from "./safe-storage.js";
 
 /** The signed-in session of this window, re-rendering when it changes. */
@@ -86,9 +91,16 @@ function makeClient(session: Session): NerveClient {
     url: socketUrl(),
     // Never `?token=`: a browser prints the URL of a socket that fails to connect to the console.
     tokenTransport: "subprotocol",
-    getToken: () => {
+    // Called before every connect and before the token runs out (the SDK's refresh): a host
+    // app's token near its end is renewed by asking the host, so a session need not end at all.
+    getToken: async () => {
       const s = getSession();
       if (!s) throw new Error("signed out");
+      if (s.source !== "host" || s.expiresAt === undefined) return s.token;
+      const left = s.expiresAt - Date.now();
+      // Ending soon: ask, and use the answer when it comes. All but ended: wait a moment for it.
+      if (left < WAIT_BELOW_MS) return (await renewHostToken()) ?? s.token;
+      if (left < RENEW_BEFORE_MS) void renewHostToken();
       return s.token;
     },
     deviceId: session.deviceId,
@@ -130,7 +142,8 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
       conflictStores.get(c)?.dispose();
       void c.close();
     };
-  }, [session.token, session.userId, session.deviceId, session.deviceName]);
+    // Not on a new token: the client asks getToken for the current one (a renewal keeps the link).
+  }, [session.userId, session.deviceId, session.deviceName]);
   if (!client) return null;
   return <NerveProvider client={client}>{children}</NerveProvider>;
 }

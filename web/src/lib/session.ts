@@ -138,11 +138,42 @@ function hostWindow(): Window | null {
  * opening window (see web/README.md, "Host apps"). The host answers with `{type: "nerve:token", token}`.
  * Returns false when there is no host to ask.
  */
-export function requestHostToken(reason: SessionEnd | "start"): boolean {
+export function requestHostToken(reason: SessionEnd | "start" | "expiring"): boolean {
   const host = hostWindow();
   if (!host) return false;
   host.postMessage({ type: "nerve:token-request", reason }, "*");
   return true;
+}
+
+/**
+ * Asks the host for a fresh token before the current one ends, and waits for it a few seconds:
+ * the new token, or null when there is no host or it did not answer in time.
+ */
+let pendingRenewal: Promise<string | null> | null = null;
+
+export function renewHostToken(timeoutMs = 5000): Promise<string | null> {
+  // One question at a time: a connect and the SDK's refresh may both ask.
+  pendingRenewal ??= askForRenewal(timeoutMs).finally(() => {
+    pendingRenewal = null;
+  });
+  return pendingRenewal;
+}
+
+function askForRenewal(timeoutMs: number): Promise<string | null> {
+  const before = current?.token;
+  if (!requestHostToken("expiring")) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const done = (token: string | null) => {
+      clearTimeout(timer);
+      listeners.delete(check);
+      resolve(token);
+    };
+    const check = () => {
+      if (current && current.token !== before) done(current.token);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    listeners.add(check);
+  });
 }
 
 /** Whether a host app embeds or opened this window (so it can be asked for a token). */
