@@ -1,6 +1,8 @@
+import { log } from "../common/log.js";
 import { CloseCode, topicOfEvent, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
 import { deviceTag, expired, readAttachment, topicTag, wants, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
+import type { SocketCounters } from "./metrics/hub-metrics.js";
 import { Presence } from "./presence.js";
 
 /**
@@ -38,6 +40,7 @@ export class Sockets {
     private readonly devices: DeviceRegistry,
     /** Past this many unacknowledged live bytes a connection is closed with 4012. */
     private readonly maxUnackedBytes = Infinity,
+    private readonly metrics?: SocketCounters,
   ) {
     this.presence = new Presence((id) => this.openCount(id) > 0, (id, online, now) => this.announce(id, online, now));
   }
@@ -74,7 +77,9 @@ export class Sockets {
 
   send(ws: WebSocket, frame: object | string): boolean {
     try {
-      ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+      const text = typeof frame === "string" ? frame : JSON.stringify(frame);
+      ws.send(text);
+      this.metrics?.sent(text, frame);
       return true;
     } catch {
       return false;
@@ -85,7 +90,7 @@ export class Sockets {
     try {
       ws.serializeAttachment(a);
     } catch (err) {
-      console.error("UserHub: could not save attachment:", err);
+      log("error", "attachment not saved", { userId: a.userId, deviceId: a.deviceId }, err);
     }
   }
 
@@ -107,6 +112,7 @@ export class Sockets {
       this.unacked.set(ws, behind);
       if (this.send(ws, text)) delivered++;
     }
+    this.metrics?.delivered(delivered);
     return delivered;
   }
 
@@ -145,6 +151,7 @@ export class Sockets {
     if (!a || a.gone) return;
     a.gone = true;
     this.save(ws, a);
+    this.metrics?.closed();
     const now = Date.now();
     this.devices.touch(a.deviceId, now);
     if (this.openCount(a.deviceId, ws) === 0) this.presenceChanged(a.deviceId, now);

@@ -4,8 +4,10 @@ import { AuthError, bearerOf, verifyToken, type Identity } from "../../common/au
 import type { Env } from "../../common/env.js";
 import { configOf } from "../config-cache.js";
 import { apiError } from "../errors.js";
+import type { RequestVars } from "./request-id.js";
 
-export type AuthVars = { identity: Identity };
+/** What a handler behind auth reads: the identity, and the request id (middleware/request-id). */
+export type AuthVars = { identity: Identity } & RequestVars;
 
 async function identify(header: string | undefined, env: Env): Promise<Identity> {
   const token = bearerOf(header);
