@@ -62,7 +62,8 @@ export interface HubMetricsOptions {
 
 /**
  * One hub's counters. They are kept in memory and written as one row (and one Analytics Engine
- * point with the deltas) by `settle` at the end of an entry point: at once when the entry point
+ * `hub` point with the deltas; refusals have their own points, written as they happen) by `settle`
+ * at the end of an entry point: at once when the entry point
  * wrote anyway (an event appended, a socket opened or gone, an alarm run; these already write
  * several rows, so the counters add one), else at most once per METRICS_FLUSH_MS. An instance
  * evicted before its next flush loses only counts of the second kind (refused or replayed frames,
@@ -85,8 +86,6 @@ export class HubMetrics implements SocketCounters {
   /** The last text measured and its UTF-8 size: a broadcast sends one text to every socket. */
   private lastText = "";
   private lastBytes = 0;
-  /** This instance's refusals by `<source> <code>`, for the Analytics Engine points. */
-  private bySource = new Map<string, number>();
 
   constructor(private readonly o: HubMetricsOptions) {
     this.seenSeq = o.lastSeq;
@@ -149,12 +148,14 @@ export class HubMetrics implements SocketCounters {
     return this.live.bytesOut;
   }
 
+  /**
+   * A refusal: counted here (flushed with the rest), and its Analytics Engine point written now, so
+   * that the fleet's "refusals by code" loses none to an eviction before the next flush.
+   */
   refused(code: string, source: RefusalSource): void {
     this.live.refusals[code] = (this.live.refusals[code] ?? 0) + 1;
-    // The answer counts by code; Analytics Engine also by source (a frame's, or a service's).
-    const key = `${source} ${code}`;
-    this.bySource.set(key, (this.bySource.get(key) ?? 0) + 1);
     this.dirty = true;
+    writePoints(this.o.sink, [refusalPoint(this.o.userId, code, source)]);
   }
 
   dedupHit(kind: "client" | "service", n = 1): void {
@@ -184,12 +185,11 @@ export class HubMetrics implements SocketCounters {
       "INSERT INTO hub_metrics (id, since, flushed_at, counters) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET flushed_at = excluded.flushed_at, counters = excluded.counters",
       this.since ?? now, now, JSON.stringify(total),
     );
-    writePoints(this.o.sink, this.points(gauges));
+    writePoints(this.o.sink, [this.point(gauges)]);
     this.stored = total;
     this.since ??= now;
     this.flushedAt = now;
     this.live = zero();
-    this.bySource.clear();
     this.max = { events: 0, bytes: 0, ms: 0 };
     this.urgent = this.dirty = false;
     this.lastFlush = now;
@@ -250,7 +250,7 @@ export class HubMetrics implements SocketCounters {
     };
   }
 
-  private points(gauges: { openSockets: number; storageBytes: number }): DataPoint[] {
+  private point(gauges: { openSockets: number; storageBytes: number }): DataPoint {
     const l = this.live;
     const refusals = Object.values(l.refusals).reduce((a, b) => a + b, 0);
     const d: HubDeltas = {
@@ -258,11 +258,6 @@ export class HubMetrics implements SocketCounters {
       catchUpEvents: l.catchUpEvents, catchUpBytes: l.catchUpBytes, catchUpMs: l.catchUpMs, dedupHits: l.dedupClient + l.dedupService,
       refusals, alarms: l.alarms, wakes: l.wakes, socketsOpened: l.socketsOpened, socketsClosed: l.socketsClosed,
     };
-    const out = [hubPoint(this.o.userId, d, gauges)];
-    for (const [key, n] of this.bySource) {
-      const [source, code] = key.split(" ") as [RefusalSource, string];
-      out.push(refusalPoint(this.o.userId, code, source, n));
-    }
-    return out;
+    return hubPoint(this.o.userId, d, gauges);
   }
 }

@@ -1,4 +1,4 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MetricsAnswer } from "../../protocol/index.js";
 import { api, connect, hubOf, publishDirect, serviceToken, sweepNow, uniqueUser, userToken } from "./helpers.js";
@@ -173,6 +173,9 @@ describe("hub metrics: across hibernation and eviction", () => {
   });
 
   it("writes each flush's deltas as Analytics Engine points when the binding is there", async () => {
+    // The pool binds the dataset from wrangler.toml to a stand-in whose writeDataPoint drops the point.
+    expect(typeof env.ANALYTICS?.writeDataPoint).toBe("function");
+    expect(() => env.ANALYTICS!.writeDataPoint({ indexes: ["x"], blobs: ["hub"], doubles: [1] })).not.toThrow();
     const user = uniqueUser("m");
     await publishDirect(user, "PROMPT_CHANGE", { promptId: "a", action: "created" });
     // Locally the binding drops every point: a recording sink in its place shows what the hub writes.
@@ -185,12 +188,13 @@ describe("hub metrics: across hibernation and eviction", () => {
       await instance.publish({ userId: user, type: "PROMPT_CHANGE", data: { promptId: "c", action: "created" }, from: "svc", idempotency: { key: "x", fingerprint: "f2" } });
       return written;
     });
-    const hubPoints = points.filter((p) => (p as { blobs: string[] }).blobs[0] === "hub") as { indexes: string[]; blobs: string[]; doubles: number[] }[];
-    // One point per flush; each flush here came with an appended event (the third write appends none:
-    // its refusal waits for the next flush).
-    expect(hubPoints).toHaveLength(2);
-    expect(hubPoints.map((p) => p.indexes)).toEqual([[user], [user]]);
-    expect(hubPoints.map((p) => p.doubles[0])).toEqual([1, 1]); // eventsIn per flush
+    const of = (kind: string) => (points as { indexes: string[]; blobs: string[]; doubles: number[] }[]).filter((p) => p.blobs[0] === kind);
+    // One hub point per flush; each flush here came with an appended event (the third write appends
+    // none: its count waits for the next flush, but its refusal point is written at once).
+    expect(of("hub")).toHaveLength(2);
+    expect(of("hub").map((p) => p.indexes)).toEqual([[user], [user]]);
+    expect(of("hub").map((p) => p.doubles[0])).toEqual([1, 1]); // eventsIn per flush
+    expect(of("refusal")).toEqual([{ indexes: [user], blobs: ["refusal", user, "IDEMPOTENCY_KEY_REUSED", "service", ""], doubles: [1] }]);
   });
 });
 
