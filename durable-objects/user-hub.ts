@@ -376,6 +376,10 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     await this.ctx.storage.deleteAll();
     this.open();
     for (const ws of open) {
+      // Gone with the rest: its close handshake, which comes later, is not a close of the new epoch
+      // (its counters, presence and devices start empty).
+      const a = readAttachment(ws);
+      if (a && !a.gone) this.parts.sockets.save(ws, { ...a, gone: true });
       try {
         ws.close(CloseCode.USER_ERASED, "the user's data was erased; reconnect");
       } catch {

@@ -198,6 +198,25 @@ describe("hub metrics: across hibernation and eviction", () => {
   });
 });
 
+describe("hub metrics: erasure", () => {
+  it("start over with the new epoch: the erased sockets' closes are not counted in it", async () => {
+    const user = uniqueUser("m");
+    const d = await rawDevice(user, "d");
+    await publishDirect(user, "PROMPT_CHANGE", { promptId: "a", action: "created" });
+    await d.client.next("PROMPT_CHANGE");
+    expect((await api(`/api/sync/users/${user}`, { method: "DELETE", token: await serviceToken() })).status).toBe(200);
+    expect((await d.client.waitClosed()).code).toBe(4011);
+    // The hub has handled the close handshake once the runtime no longer lists the socket.
+    const deadline = Date.now() + 5000;
+    while (await runInDurableObject(hubOf(user), (_i, state) => state.getWebSockets().length) > 0) {
+      if (Date.now() > deadline) throw new Error("the erased socket never went");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const m = await metrics(user);
+    expect(m).toMatchObject({ events: { in: 0, out: 0 }, sockets: { open: 0, opened: 0, closed: 0 }, refusals: {}, flushedAt: null });
+  });
+});
+
 describe("GET /api/sync/users/:userId/metrics", () => {
   it("takes a service token with sync:read, and nothing else", async () => {
     const user = uniqueUser("m");
