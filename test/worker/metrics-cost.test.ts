@@ -38,7 +38,7 @@ async function tallyRows(user: string): Promise<() => Promise<Tally>> {
 }
 
 describe("hub metrics: what the counters cost in rows written", () => {
-  it("one row when an entry point writes anyway, none when it does not", async () => {
+  it("no row with a write or a frame; one with every tenth write, and with a socket's own rows", async () => {
     const user = uniqueUser("cost");
     const token = await serviceToken();
     const client = await connect({ token: await userToken(user), device: "d" });
@@ -61,11 +61,20 @@ describe("hub metrics: what the counters cost in rows written", () => {
     await client.next("ERROR");
     results["refused frame"] = await rows();
 
+    for (let i = 0; i < 8; i++) await publishDirect(user, "PROMPT_CHANGE", { promptId: `q${i}`, action: "created" });
+    results["8 more service publishes (the tenth write since the connect)"] = await rows();
+    const second = await connect({ token: await userToken(user), device: "e" });
+    await second.catchUp();
+    results["a second socket's connect"] = await rows();
+
     console.log(`rows written per entry point (total, of which the counters' row): ${JSON.stringify(results)}`);
-    expect(results["service publish (1 event)"]!.metrics).toBe(1);
-    expect(results["client state update with id"]!.metrics).toBe(1);
+    expect(results["service publish (1 event)"]!.metrics).toBe(0);
+    expect(results["client state update with id"]!.metrics).toBe(0);
     expect(results["ACK + PING frames"]!.metrics).toBe(0);
     expect(results["refused frame"]!.metrics).toBe(0);
+    expect(results["8 more service publishes (the tenth write since the connect)"]!.metrics).toBe(1);
+    expect(results["a second socket's connect"]!.metrics).toBe(1);
     client.close();
+    second.close();
   });
 });
