@@ -88,6 +88,7 @@ export class Writer {
       });
     } catch (err) {
       this.log.reload();
+      this.store.reload();
       if (err instanceof ConflictSignal) return { ok: false, error: err.error };
       throw err;
     }
@@ -143,7 +144,7 @@ export class Writer {
     const appended = this.log.append(c.type, c.data, c.from, key, now, made !== now ? made : undefined);
     const { event } = appended;
     if (key !== null) {
-      const bytes = this.store.set(key, next, event.seq, now, isFinished(c) ? now : null);
+      const bytes = this.store.set(key, next, event.seq, now, isFinished(c) ? now : null, current?.bytes ?? 0);
       this.checkSize(key, bytes, before);
     }
     all.push(appended);
