@@ -1,4 +1,5 @@
 import { CRITICAL_KEYS, topicOfStateKey, type Topic } from "../protocol/index.js";
+import { utf8Length } from "./events-frames.js";
 
 interface StateRow extends Record<string, SqlStorageValue> {
   key: string;
@@ -21,19 +22,8 @@ export interface RawEntry {
   version: number;
 }
 
-/** UTF-8 bytes of a string, without encoding it. */
-export function utf8Bytes(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x800 && (c < 0xd800 || c > 0xdfff)) n += 2; // 3 bytes (a surrogate pair is 4 for 2 units)
-    else if (c >= 0x80) n += 1;
-  }
-  return n;
-}
-
 /** What one entry adds to the serialized state: `"key":value,`. */
-export const entryBytes = (key: string, json: string) => utf8Bytes(key) + utf8Bytes(json) + 4;
+export const entryBytes = (key: string, json: string) => utf8Length(key) + utf8Length(json) + 4;
 
 const SHOOTS_FROM = "shoots.";
 const SHOOTS_TO = "shoots/"; // the next code point after "."

@@ -298,7 +298,8 @@ async function missedCatchUp(base, service, missed, rounds, batch) {
 async function batchIntoHub(base, service, floor) {
   const user = `bench-batch-${Date.now()}`;
   const ds = [];
-  for (const did of ["phone", "laptop", "tablet", "watch"]) ds.push(await device(base, user, did, "", { synced: !floor }));
+  // batch=1, as the SDK connects: one write's events reach a device in EVENTS frames.
+  for (const did of ["phone", "laptop", "tablet", "watch"]) ds.push(await device(base, user, did, "&batch=1", { synced: !floor }));
   const counts = ds.map(() => 0);
   ds.forEach((d, k) => {
     d.socket.keep = false;

@@ -93,11 +93,9 @@ export class Writer {
       throw err;
     }
     // Each event's stored wire JSON goes out as is: no second stringify per broadcast.
-    const delivered: number[] = [];
-    for (const { event, wire } of all) {
-      const n = this.sockets.broadcast(event, options.exclude, wire);
-      if (events.includes(event)) delivered.push(n);
-    }
+    const counts = this.sockets.broadcastAll(all, options.exclude);
+    const answered = new Set(events);
+    const delivered = all.flatMap((a, i) => (answered.has(a.event) ? [counts[i]!] : []));
     await this.retention.afterAppend(now);
     if (commits.some(isFinished)) await this.retention.afterShootFinished(now);
     return { ok: true, events, delivered };
