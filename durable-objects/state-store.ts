@@ -63,12 +63,11 @@ export class StateStore {
   }
 
   /**
-   * Writes a key's value and keeps the state's byte total. `finishedAt`: when a shoot finished
+   * Writes a key's value (serialized) and keeps the state's byte total. `finishedAt`: when a shoot finished
    * (null while it runs and for other keys). `previous`: the bytes of the value it replaces, as
    * `get` gave them (0 for a new key). Returns the entry's size in bytes.
    */
-  set(key: string, value: unknown, version: number, now: number, finishedAt: number | null, previous: number): number {
-    const json = JSON.stringify(value);
+  setJson(key: string, json: string, version: number, now: number, finishedAt: number | null, previous: number): number {
     const bytes = entryBytes(key, json);
     this.sql.exec(
       "INSERT INTO state (key, value, version, updated_at, finished_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at, finished_at = excluded.finished_at",

@@ -163,4 +163,23 @@ describe("POST /api/sync/batch", () => {
       .toEqual([100, 200, 300, 400, 500, 600].map((seq) => ["CREDIT_UPDATE", seq]));
     for (const d of [batched, plain, creditsOnly]) d.client.close();
   });
+
+  it("leaves each key at its last item's value and version when items of one batch write the same keys again and again", async () => {
+    const user = uniqueUser();
+    const token = await serviceToken();
+    const events = Array.from({ length: 300 }, (_, i) => ({ userId: user, type: "SHOOT_PROGRESS", data: { shootId: `s${i % 3}`, status: "processing", processedCount: i, totalCount: 1000 } }));
+    events.push(credit(user, 5), { userId: user, type: "LIMBIC_UPDATE", data: { trust: 0.25 } } as never, { userId: user, type: "LIMBIC_UPDATE", data: { warmth: 0.5 } } as never);
+    const res = await api("/api/sync/batch", { token, body: { events } });
+    expect(res.status).toBe(202);
+    expect(res.json.results.every((r: { seq?: number }) => r.seq !== undefined)).toBe(true);
+    const snap = (await api(`/api/sync/users/${user}`, { token })).json;
+    expect(snap.seq).toBe(303);
+    expect(snap.versions).toEqual({ "shoots.s0": 298, "shoots.s1": 299, "shoots.s2": 300, credits: 301, limbic: 303 });
+    expect([0, 1, 2].map((k) => snap.state[`shoots.s${k}`].processedCount)).toEqual([297, 298, 299]);
+    expect(snap.state.limbic).toMatchObject({ trust: 0.25, warmth: 0.5 });
+    // A device that resumes from seq 1 gets the same state from the store.
+    const phone = await device(user, "phone", { since: 1 });
+    expect(phone.catchUp[1]).toMatchObject({ type: "STATE", versions: snap.versions });
+    phone.client.close();
+  });
 });
