@@ -140,8 +140,21 @@ class Socket {
 // dispatcher with the 100 WebSockets of a run, saw connection resets under the open-loop load.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-/** POSTs a JSON body and expects 202; resolves with the parsed answer. */
-function post(base, token, path, body) {
+/**
+ * POSTs a JSON body and expects 202; resolves with the parsed answer. A connection reset before any
+ * answer (a kept-alive socket the server closed as it was reused: Node's keep-alive race) is tried
+ * once more; an event may then apply twice, which no figure here counts.
+ */
+async function post(base, token, path, body) {
+  try {
+    return await postOnce(base, token, path, body);
+  } catch (err) {
+    if (err?.code !== "ECONNRESET") throw err;
+    return postOnce(base, token, path, body);
+  }
+}
+
+function postOnce(base, token, path, body) {
   return new Promise((ok, fail) => {
     const payload = Buffer.from(JSON.stringify(body));
     const req = http.request(`${base}${path}`, {
