@@ -167,8 +167,8 @@ describe("POST /api/sync/batch", () => {
   it("leaves each key at its last item's value and version when items of one batch write the same keys again and again", async () => {
     const user = uniqueUser();
     const token = await serviceToken();
-    const events = Array.from({ length: 300 }, (_, i) => ({ userId: user, type: "SHOOT_PROGRESS", data: { shootId: `s${i % 3}`, status: "processing", processedCount: i, totalCount: 1000 } }));
-    events.push(credit(user, 5), { userId: user, type: "LIMBIC_UPDATE", data: { trust: 0.25 } } as never, { userId: user, type: "LIMBIC_UPDATE", data: { warmth: 0.5 } } as never);
+    const events: object[] = Array.from({ length: 300 }, (_, i) => ({ userId: user, type: "SHOOT_PROGRESS", data: { shootId: `s${i % 3}`, status: "processing", processedCount: i, totalCount: 1000 } }));
+    events.push(credit(user, 5), { userId: user, type: "LIMBIC_UPDATE", data: { trust: 0.25 } }, { userId: user, type: "LIMBIC_UPDATE", data: { warmth: 0.5 } });
     const res = await api("/api/sync/batch", { token, body: { events } });
     expect(res.status).toBe(202);
     expect(res.json.results.every((r: { seq?: number }) => r.seq !== undefined)).toBe(true);
