@@ -1,7 +1,8 @@
 import {
-  BEARER_PREFIX, ErrorCode, SUBPROTOCOL, ServerFrame, toWireIssues,
+  ErrorCode, ServerFrame, toWireIssues,
   type DeviceInfo, type ErrorFrame, type EventsFrame, type NerveEvent, type StateFrame, type WelcomeFrame,
 } from "../protocol/index.js";
+import { connectUrl } from "./connect-url.js";
 import type { Emitter } from "./emitter.js";
 import { watchWakeUps } from "./environment.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -222,22 +223,10 @@ export class Session implements SyncStoreHooks {
     this.connectToken = token;
     if (peek && peek.sub !== this.store.userId) await this.loadUser(peek.sub);
     if (!this.device) this.device = await this.store.deviceId();
-    const resume = peek ? this.store.resumePoint() : null;
-    const query: [string, string | undefined][] = [
-      ["token", this.o.tokenTransport === "query" ? token : undefined],
-      ["since", resume ? String(resume.since) : undefined],
-      ["epoch", resume?.epoch ?? undefined],
-      ["device", this.device],
-      ["platform", this.o.platform],
-      ["name", this.o.name],
-      ["topics", this.o.topics?.join(",")],
-      // The catch-up in EVENTS frames: far fewer frames (and parses) than one per missed message.
-      ["batch", "1"],
-    ];
-    // Built by hand: React Native's URL has long lacked a working searchParams.
-    const qs = query.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join("&");
-    const url = `${this.o.url}${this.o.url.includes("?") ? "&" : "?"}${qs}`;
-    return { url, protocols: this.o.tokenTransport === "subprotocol" ? [SUBPROTOCOL, BEARER_PREFIX + token] : undefined };
+    return connectUrl({
+      url: this.o.url, token, tokenTransport: this.o.tokenTransport, resume: peek ? this.store.resumePoint() : null,
+      device: this.device, platform: this.o.platform, name: this.o.name, topics: this.o.topics,
+    });
   }
 
   /** Switches the persisted cursor, mirror and outbox to this user (first connect, or a token for another user). */

@@ -63,7 +63,7 @@ describeBrowser("client conflicts in Chromium against wrangler dev", () => {
     await d.page.goto(`${origin}/`);
     const token = await nerve.userToken(user, deviceId);
     await d.page.evaluate(({ url, token, deviceId }) => {
-      const w = window as any;
+      const w = globalThis as any;
       w.client = w.Nerve.createNerveClient({
         url, getToken: () => token, deviceId, platform: "web",
         backoff: { minDelayMs: 50, maxDelayMs: 300 }, maxRetries: 1, connectTimeoutMs: 3000, pongTimeoutMs: 1000,
@@ -72,7 +72,7 @@ describeBrowser("client conflicts in Chromium against wrangler dev", () => {
       w.sends = {};
       w.client.on("conflict", (c: unknown) => w.conflicts.push(c));
     }, { url: nerve.wsUrl, token, deviceId });
-    await d.page.evaluate(() => (window as any).client.whenSynced());
+    await d.page.evaluate(() => (globalThis as any).client.whenSynced());
     return d;
   }
 
@@ -80,11 +80,11 @@ describeBrowser("client conflicts in Chromium against wrangler dev", () => {
   const read = <T,>(d: Device, expr: string): Promise<T> => d.page.evaluate(`(() => { const client = window.client; return ${expr}; })()`) as Promise<T>;
   /** Starts a send and keeps its outcome in the page under `name` (`{ok}` or `{error: code}`). */
   const sendLater = (d: Device, name: string, type: string, data: unknown) => d.page.evaluate(({ name, type, data }) => {
-    const w = window as any;
+    const w = globalThis as any;
     w.sends[name] = { pending: true };
     w.client.send(type, data).then((r: unknown) => (w.sends[name] = { ok: r }), (e: { code: string }) => (w.sends[name] = { error: e.code }));
   }, { name, type, data });
-  const send = (d: Device, type: string, data: unknown) => d.page.evaluate(({ type, data }) => (window as any).client.send(type, data), { type, data }) as Promise<{ seq: number }>;
+  const send = (d: Device, type: string, data: unknown) => d.page.evaluate(({ type, data }) => (globalThis as any).client.send(type, data), { type, data }) as Promise<{ seq: number }>;
 
   it("offline edits: no silent overwrite, disjoint fields merged, overlaps raised, the resolution reaches both", async () => {
     const user = `conf-browser-${Date.now().toString(36)}`;
@@ -119,7 +119,7 @@ describeBrowser("client conflicts in Chromium against wrangler dev", () => {
 
     // The user chooses: theirs for trust, mine for posture.
     await phone.page.evaluate(() => {
-      const w = window as any;
+      const w = globalThis as any;
       w.conflicts[0].resolve("theirs");
       w.conflicts[1].resolve("mine");
     });
@@ -135,7 +135,7 @@ describeBrowser("client conflicts in Chromium against wrangler dev", () => {
       expect(await read(d, "client.state")).toEqual(me.state);
       // Chromium logs each connection attempt made while offline; anything else is a failure.
       expect(d.errors.filter((e) => !e.includes("net::ERR_INTERNET_DISCONNECTED"))).toEqual([]);
-      await d.page.evaluate(() => (window as any).client.close());
+      await d.page.evaluate(() => (globalThis as any).client.close());
       await d.context.close();
     }
   });
