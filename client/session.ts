@@ -1,9 +1,7 @@
-import {
-  ErrorCode, ServerFrame, toWireIssues,
-  type DeviceInfo, type ErrorFrame, type EventsFrame, type NerveEvent, type StateFrame, type WelcomeFrame,
-} from "../protocol/index.js";
+import { ErrorCode, type ErrorFrame, type NerveEvent, type WelcomeFrame } from "../protocol/index.js";
 import { connectUrl } from "./connect-url.js";
 import type { Emitter } from "./emitter.js";
+import { routeFrame, type FrameHandlers } from "./frame-router.js";
 import { watchWakeUps } from "./environment.js";
 import { Heartbeat } from "./heartbeat.js";
 import { peekToken, randomId } from "./ids.js";
@@ -96,7 +94,7 @@ export class Session implements SyncStoreHooks {
       maxRetries: this.o.maxRetries,
       connectTimeoutMs: this.o.connectTimeoutMs,
       onOpen: () => {},
-      onMessage: (data) => this.onMessage(data),
+      onMessage: (data) => routeFrame(data, this.frames),
       onClose: (info) => this.onClose(info),
       onStatus: (s) => this.onSocketStatus(s),
       onTargetError: (err) => this.o.logger.warn("nerve: could not open a connection", err),
@@ -242,48 +240,22 @@ export class Session implements SyncStoreHooks {
 
   // ------------------------------------------------------------------ frames in
 
-  private onMessage(data: unknown): void {
-    if (typeof data !== "string") {
-      this.o.logger.warn("nerve: ignored a binary frame");
-      return;
-    }
-    if (data === "pong") return this.heartbeat.pong();
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      this.o.logger.warn("nerve: ignored a frame that is not JSON", data.slice(0, 200));
-      return;
-    }
-    const parsed = ServerFrame.safeParse(json);
-    if (!parsed.success) {
-      this.o.logger.warn("nerve: ignored a frame that does not match the contract", toWireIssues(parsed.error.issues));
-      return;
-    }
-    const frame = parsed.data;
-    if ("seq" in frame && "ts" in frame && "from" in frame) return this.store.sync.event(frame as NerveEvent);
-    switch (frame.type) {
-      case "WELCOME": return this.onWelcome(frame as WelcomeFrame);
-      case "STATE": return this.store.sync.state(frame as StateFrame);
-      case "EVENTS": return this.store.sync.events((frame as EventsFrame).events as NerveEvent[]);
-      case "SYNCED": return this.onSynced((frame as { seq: number }).seq);
-      case "ACCEPTED": {
-        // Extension fields (DREAM_START's cycleId) are not in the schema, so they come from the raw frame.
-        const cycleId = (json as { cycleId?: unknown }).cycleId;
-        return this.pending.accepted({ ...(frame as { id?: string; seq?: number; ts?: number; at?: number; duplicate?: boolean }), ...(typeof cycleId === "string" ? { cycleId } : {}) });
-      }
-      case "ERROR": return this.onError(frame as ErrorFrame);
-      case "DEVICE_CONNECTED":
-      case "DEVICE_DISCONNECTED": {
-        const device = (frame as { device: DeviceInfo }).device;
-        this.store.sync.device(device);
-        this.emitter.emit(frame.type, device);
-        return;
-      }
-      default:
-        return; // PONG: this client measures with the text ping
-    }
-  }
+  /** Where the frame router sends each frame. */
+  private readonly frames: FrameHandlers = {
+    pong: () => this.heartbeat.pong(),
+    welcome: (frame) => this.onWelcome(frame),
+    state: (frame) => this.store.sync.state(frame),
+    event: (event) => this.store.sync.event(event),
+    events: (events) => this.store.sync.events(events),
+    synced: (seq) => this.onSynced(seq),
+    accepted: (answer) => this.pending.accepted(answer),
+    error: (frame) => this.onError(frame),
+    device: (type, device) => {
+      this.store.sync.device(device);
+      this.emitter.emit(type, device);
+    },
+    ignored: (why, detail) => this.o.logger.warn(`nerve: ignored ${why}`, ...(detail !== undefined ? [detail] : [])),
+  };
 
   private onWelcome(frame: WelcomeFrame): void {
     this.socket.markHealthy();
