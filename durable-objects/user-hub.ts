@@ -75,7 +75,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const limiter = new RateLimiter(sql);
     const scheduler = new Scheduler(sql, ctx.storage);
     const metrics = new HubMetrics({ sql, userId: ctx.id.name ?? "", lastSeq: log.lastSeq, now: Date.now(), sink: env.ANALYTICS });
-    const sockets = new Sockets(ctx, devices, config.maxUnackedBytes, metrics);
+    const sockets = new Sockets(ctx, devices, config.maxUnackedBytes, config.maxServerFrameBytes, metrics);
     const retention = new Retention(log, dedup, scheduler, config, store);
     const writer = new Writer(ctx.storage, log, store, sockets, retention, config);
     const dreams = new DreamCycles({
@@ -199,6 +199,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       connectedAt: now, lastMessageAt: now, rejections: 0, rejectionWindowStart: now,
       ...(params.exp !== undefined ? { expiresAt: params.exp * 1000 } : {}),
       ...(params.tokenDevice ? { tokenDevice: true } : {}),
+      ...(params.batch ? { batch: true } : {}),
     };
     const resumeFrom = catchUp.canResume(params, deviceId) ? params.since : null;
     const firstOfDevice = sockets.openCount(deviceId) === 0;
@@ -208,7 +209,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       server.serializeAttachment(attachment);
       devices.seen(deviceId, params.platform, params.name, params.topics, now);
       const bytesBefore = metrics.bytesOut;
-      const events = catchUp.send(server, attachment, resumeFrom, now, params.batch === true);
+      const events = catchUp.send(server, attachment, resumeFrom, now);
       const bytes = metrics.bytesOut - bytesBefore;
       metrics.caughtUp(resumeFrom !== null, events, bytes, Date.now() - now);
       // For the Worker's Analytics Engine point (it times the whole hand-over); it strips the header.

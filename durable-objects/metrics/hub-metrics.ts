@@ -1,6 +1,6 @@
 import type { MetricsAnswer } from "../../protocol/index.js";
 import { hubPoint, refusalPoint, writePoints, type HubDeltas, type PointSink, type RefusalSource } from "../../common/analytics.js";
-import { utf8Length } from "../hub/catch-up.js";
+import { utf8Length } from "../events-frames.js";
 
 /** The longest counts wait in memory once something is counted: past it, the next entry point writes them. */
 export const METRICS_FLUSH_MS = 30_000;
