@@ -6,8 +6,9 @@
  * Every point: `index1` = the user (AE samples per index, so a busy user cannot crowd out the
  * others, and "top users" is a GROUP BY on it), `blob1` = the kind, `blob2` = the user id in full.
  *
- * - `hub` (the hub, at each counter flush): doubles = the deltas since the last flush, in
- *   HUB_DOUBLES order, then two gauges (open sockets, storage bytes).
+ * - `hub` (the hub, after each entry point that appended events and with each write of its
+ *   counters' row): doubles = the deltas since the last point, in
+ *   HUB_DOUBLES order, then two gauges (sockets held, storage bytes).
  * - `refusal` (the hub for frames and service writes; the Worker for HTTP answers it refused
  *   itself): blob3 = error code, blob4 = source (`client`, `service`, `http`), blob5 = route;
  *   double1 = how many.

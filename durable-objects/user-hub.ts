@@ -5,7 +5,7 @@ import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
 import { log, validRequestId, type LogFields } from "../common/log.js";
 import {
-  CATCH_UP_HEADER, CONNECT_HEADER, ConnectParams, isHubError, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
+  CATCH_UP_HEADER, CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
   type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
 } from "../common/hub-rpc.js";
 import { errorFrame } from "./client-frame.js";
@@ -20,6 +20,7 @@ import { Inbox } from "./hub/inbox.js";
 import { ServiceWrites } from "./hub/service-writes.js";
 import { Writer } from "./hub/writer.js";
 import { HubMetrics } from "./metrics/hub-metrics.js";
+import { countRpcOutcome } from "./metrics/rpc-outcomes.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { Retention } from "./retention.js";
 import { migrate } from "./schema.js";
@@ -118,9 +119,11 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
 
   /** The end of every entry point: counters are flushed when due; a failure there never fails the entry point. */
   private settle(): void {
-    const { metrics, log: eventLog, sockets } = this.parts;
+    const { metrics, log: eventLog } = this.parts;
     try {
-      metrics.settle(Date.now(), eventLog.lastSeq, () => ({ openSockets: sockets.liveCount(), storageBytes: this.ctx.storage.sql.databaseSize }));
+      // Sockets the runtime holds (a closing one included): a count without reading each attachment,
+      // as a point may go out with every write.
+      metrics.settle(Date.now(), eventLog.lastSeq, () => ({ openSockets: this.ctx.getWebSockets().length, storageBytes: this.ctx.storage.sql.databaseSize }));
     } catch (err) {
       log("error", "metrics flush failed", this.logFields(), err);
     }
@@ -133,24 +136,13 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
   private async served<T>(method: string, rid: string | undefined, run: () => Promise<T>): Promise<T> {
     try {
       const result = await run();
-      for (const r of Array.isArray(result) ? result : [result]) this.countService(method, rid, r);
+      countRpcOutcome(this.parts.metrics, result, { ...this.logFields(rid), method });
       return result;
     } catch (err) {
       log("error", `UserHub.${method} failed`, this.logFields(rid), err);
       throw err;
     } finally {
       this.settle();
-    }
-  }
-
-  private countService(method: string, rid: string | undefined, r: unknown): void {
-    const { metrics } = this.parts;
-    if (isHubError(r)) {
-      metrics.refused(r.error.code, "service");
-      // Not a client's slip: the service's own retry logic sent one key with two requests.
-      if (r.error.code === ErrorCode.IDEMPOTENCY_KEY_REUSED) log("warn", "idempotency key reused with another request", { ...this.logFields(rid), method });
-    } else if ((r as { duplicate?: boolean } | null)?.duplicate) {
-      metrics.dedupHit("service");
     }
   }
 
