@@ -248,7 +248,7 @@ export function openApiDocument(): Json {
     openapi: "3.1.0",
     info: {
       title: "Nerve HTTP API",
-      version: "1.1.0",
+      version: "1.2.0",
       description: "Per-user real-time sync: the HTTP routes (docs/protocol.md section 13). The WebSocket /ws is described in docs/protocol.md and docs/schema/. Generated from protocol/ by npm run contracts.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
