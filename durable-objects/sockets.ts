@@ -93,7 +93,7 @@ export class Sockets {
     try {
       ws.serializeAttachment(a);
     } catch (err) {
-      log("error", "attachment not saved", { userId: a.userId, deviceId: a.deviceId }, err);
+      log("error", "attachment not saved", { hub: a.userId, deviceId: a.deviceId }, err);
     }
   }
 
