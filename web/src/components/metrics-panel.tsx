@@ -64,7 +64,7 @@ export function MetricsPanel() {
             {stats.map(([label, value, id]) => (
               <div className="stat" key={id} data-testid={`metric-${id}`}>
                 <span className="label">{label}</span>
-                <span className="value mono" style={{ fontSize: "1.1rem" }}>{value}</span>
+                <span className="value mono" style={{ fontSize: "1.05rem", whiteSpace: "nowrap" }}>{value}</span>
               </div>
             ))}
           </div>
