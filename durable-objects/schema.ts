@@ -78,7 +78,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 4: bounds. When a shoot finished (null while running; indexed for expiry and eviction); removed
   // keys with the seq of their removal, for a resumed STATE's \`removed\`; the state's size in bytes,
-  // kept as a running total (each entry counts as in a JSON object: "key":value,).
+  // kept as a running total (each entry counts as in a JSON object: "key":value,). That row is no
+  // longer kept up to date: StateStore holds the total in memory, summed from the rows at open.
   `
   ALTER TABLE state ADD COLUMN finished_at INTEGER;
   UPDATE state SET finished_at = updated_at
@@ -94,6 +95,10 @@ export const MIGRATIONS: readonly string[] = [
   // without a parse and a stringify per event. Rows of earlier versions have none (NULL).
   `
   ALTER TABLE events ADD COLUMN wire TEXT;
+  `,
+  // 6: the hub's counters (durable-objects/metrics): one row, written whole at each flush.
+  `
+  CREATE TABLE hub_metrics (id INTEGER PRIMARY KEY CHECK (id = 1), since INTEGER NOT NULL, flushed_at INTEGER NOT NULL, counters TEXT NOT NULL);
   `,
 ];
 

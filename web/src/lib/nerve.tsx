@@ -1,16 +1,16 @@
 import { useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
-import { createNerveClient, webStorage, type NerveClient, type NerveStorage } from "../../../client/index.js";
+import { createNerveClient, webStorage, type NerveClient } from "../../../client/index.js";
 import { NerveProvider, useNerveClient, useNerveSelector } from "../../../client/react.js";
 import type { LinkInfo } from "../components/connection-indicator.js";
 import { ActivityFeed } from "./activity.js";
 import { ConflictStore, type PendingConflict } from "./conflicts.js";
+import { local } from "./safe-storage.js";
 import { endSession, getSession, renewHostToken, subscribeSession, type Session } from "./session.js";
 
 /** A host token this close to its end is renewed through the host app before it is used. */
 const RENEW_BEFORE_MS = 60_000;
 /** Below this, a connect waits (up to 5 s) for the host's new token rather than use one that is all but spent. */
 const WAIT_BELOW_MS = 10_000;
-import { local } from "./safe-storage.js";
 
 /** The signed-in session of this window, re-rendering when it changes. */
 export function useSession(): Session | null {
@@ -68,24 +68,6 @@ export function useActivity(): ReturnType<ActivityFeed["get"]> & { dismissDigest
   return useMemo(() => ({ ...snap, dismissDigest: () => feed?.dismissDigest() }), [snap, feed]);
 }
 
-/**
- * Every page load starts from a full STATE: the cursor and the mirror are kept for this page only.
- * A mirror restored from storage can be older than the stored cursor (the client saves it less
- * often); the client then reports SYNCED before its STATE_SYNC answer arrives, and the page would
- * briefly show stale or empty state. A full STATE on load costs one frame and never shows wrong
- * state. The outbox (messages not yet accepted) still survives a reload.
- */
-function pageStorage(): NerveStorage {
-  const durable = webStorage(local);
-  const page = new Map<string, string>();
-  const pageOnly = (key: string) => key.endsWith(":sync") || key.endsWith(":cursor") || key.endsWith(":mirror");
-  return {
-    getItem: (key) => (pageOnly(key) ? page.get(key) ?? null : durable.getItem(key)),
-    setItem: (key, value) => (pageOnly(key) ? void page.set(key, value) : durable.setItem(key, value)),
-    removeItem: (key) => (pageOnly(key) ? void page.delete(key) : durable.removeItem(key)),
-  };
-}
-
 function makeClient(session: Session): NerveClient {
   const client = createNerveClient({
     url: socketUrl(),
@@ -106,7 +88,8 @@ function makeClient(session: Session): NerveClient {
     deviceId: session.deviceId,
     name: session.deviceName,
     platform: "web",
-    storage: pageStorage(),
+    // localStorage, or memory where the browser denies it (a host's iframe with storage blocked).
+    storage: webStorage(local),
     // Two windows of one browser are two devices: each keeps its own cursor and outbox.
     storagePrefix: `nerve:${session.userId}:${session.deviceId ?? "web"}`,
   });
