@@ -139,7 +139,7 @@ export class ActivityFeed {
         this.reset(this.stored.epoch);
         since = Math.max(0, serverSeq - FIRST_LOOK_BACK);
       }
-      for (let read = 0; read < MAX_CATCH_UP;) {
+      for (let read = 0, rounds = 0; read < MAX_CATCH_UP && rounds < 20; rounds++) {
         const page = await eventsPage(since, 500, first ? undefined : this.stored.epoch);
         if (page.reset) {
           // The log no longer reaches back that far, or the history changed: start from the latest.
@@ -150,10 +150,12 @@ export class ActivityFeed {
         }
         this.stored = { ...this.stored, epoch: page.epoch ?? this.stored.epoch };
         missed.push(...this.add(page.events, false));
+        // A last page reaches the log's head: everything up to it is read, events or not.
+        if (!page.hasMore) this.stored = { ...this.stored, seq: Math.max(this.stored.seq, page.seq) };
         read += page.events.length;
-        // Live events that arrived while reading are skipped above: read on until the log's end.
-        if (page.events.length === 0 || (!page.hasMore && this.client.getSnapshot().seq <= this.stored.seq)) break;
-        since = page.events.at(-1)!.seq;
+        since = this.stored.seq;
+        // Live events that arrived while reading were skipped above: read on until the client's cursor.
+        if (!page.hasMore && this.client.getSnapshot().seq <= this.stored.seq) break;
       }
       const awayItems = first ? [] : missed.filter((i) => i.seq > seenBefore && i.from !== me);
       const previous = this.stored.digest;

@@ -6,6 +6,8 @@ import type { DreamPhase } from "../../../protocol/index.js";
 export const MIN_STEP_MS = 1500;
 /** The end of a cycle (report ready, failed, cancelled) stays this long before the card rests. */
 const END_HOLD_MS = 5000;
+/** A step heard this long after it happened is history, not something to play. */
+const STALE_STEP_MS = 30_000;
 
 export type DreamStage = "queued" | DreamPhase | "done" | "failed" | "cancelled";
 
@@ -57,8 +59,9 @@ export function useDreamShow(onStep?: (step: DreamStep) => void): { step: DreamS
         setShown(null);
       }
     };
-    const push = (step: DreamStep) => {
-      if (!client.getSnapshot().synced) return;
+    const push = (step: DreamStep, ts = Date.now()) => {
+      // Live steps only: not old ones replayed on a reconnect (a resync mid-cycle must not drop any).
+      if (Date.now() - ts > STALE_STEP_MS) return;
       // This device's own start is told by its ACCEPTED (the server does not echo DREAM_QUEUED to
       // the sender): once, and never after the cycle's later steps.
       const known = [current.step, ...queue.current].some((s) => s?.cycleId === step.cycleId);
@@ -70,11 +73,11 @@ export function useDreamShow(onStep?: (step: DreamStep) => void): { step: DreamS
     };
     pushRef.current = push;
     const offs = [
-      client.on("DREAM_QUEUED", (e) => push({ cycleId: e.data.cycleId, stage: "queued", from: e.from })),
-      client.on("DREAM_PROGRESS", (e) => push({ cycleId: e.data.cycleId, stage: e.data.phase, processed: e.data.processed, total: e.data.total })),
-      client.on("DREAM_RESULT", (e) => push({ cycleId: e.data.cycleId, stage: "done" })),
-      client.on("DREAM_FAILED", (e) => push({ cycleId: e.data.cycleId, stage: "failed", error: e.data.error })),
-      client.on("DREAM_CANCELLED", (e) => push({ cycleId: e.data.cycleId, stage: "cancelled" })),
+      client.on("DREAM_QUEUED", (e) => push({ cycleId: e.data.cycleId, stage: "queued", from: e.from }, e.ts)),
+      client.on("DREAM_PROGRESS", (e) => push({ cycleId: e.data.cycleId, stage: e.data.phase, processed: e.data.processed, total: e.data.total }, e.ts)),
+      client.on("DREAM_RESULT", (e) => push({ cycleId: e.data.cycleId, stage: "done" }, e.ts)),
+      client.on("DREAM_FAILED", (e) => push({ cycleId: e.data.cycleId, stage: "failed", error: e.data.error }, e.ts)),
+      client.on("DREAM_CANCELLED", (e) => push({ cycleId: e.data.cycleId, stage: "cancelled" }, e.ts)),
     ];
     return () => {
       offs.forEach((off) => off());
