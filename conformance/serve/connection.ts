@@ -17,7 +17,8 @@ export interface ConnectionLog {
   token: { in: "subprotocol" | "query" | "none"; sha256?: string };
   protocols: string[];
   openedAt: number;
-  received: (ClientMessage | "ping")[];
+  /** Every valid client frame, with when it arrived (ms since 1970). */
+  received: { at: number; message: ClientMessage | "ping" }[];
   /** Client frames that break the contract (docs/schema/client-messages.json), with why. */
   violations: string[];
   closed?: { by: "server" | "client"; code: number; reason: string; at: number };
@@ -67,7 +68,7 @@ export class Connection {
   /** Parses and checks a client frame against the contract; undefined (and a violation logged) when it breaks it. */
   accept(text: string): ClientMessage | "ping" | undefined {
     if (text === "ping") {
-      this.log.received.push("ping");
+      this.log.received.push({ at: Date.now(), message: "ping" });
       return "ping";
     }
     let json: unknown;
@@ -87,7 +88,7 @@ export class Connection {
       return undefined;
     }
     const message = json as ClientMessage;
-    this.log.received.push(message);
+    this.log.received.push({ at: Date.now(), message });
     this.waiters = this.waiters.filter((w) => !w(message));
     return message;
   }

@@ -58,7 +58,7 @@ export async function startFakeServer(o: { port: number; host: string; log?: (li
       return json(res, 200, { reset: true });
     }
     const run = runOf(scenario, runName);
-    return json(res, 200, { scenario: scenario.name, run: runName, expect: scenario.expect, epoch: run.history.epoch, seq: run.history.seq, connections: run.connections.map((c) => c.log) });
+    return json(res, 200, { scenario: scenario.name, run: runName, expect: scenario.expect, epoch: run.history.epoch, seq: run.history.seq, notes: run.notes, connections: run.connections.map((c) => c.log) });
   });
 
   const wss = new WebSocketServer({
