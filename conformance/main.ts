@@ -9,13 +9,14 @@
  */
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
+import { readDevVars } from "../scripts/dev-vars.mjs";
 import { runConformance } from "./run.js";
 import { startFakeServer } from "./serve/fake-server.js";
 
 const USAGE = `usage:
   npm run conformance -- --base <url> --secret <hs256 secret> [--only <regex>]
       runs the protocol checks of docs/protocol.md against a running Nerve (the secret is its JWT_SECRET,
-      to mint user and service tokens; default $JWT_SECRET); exit code 1 if a check failed
+      to mint user and service tokens; default $JWT_SECRET, else .dev.vars); exit code 1 if a check failed
   npm run conformance -- --serve [--port <n>] [--host <ip>]
       plays the server's side of scripted scenarios for a client under test (docs/conformance.md);
       default port $PORT or 8790, host 127.0.0.1`;
@@ -51,8 +52,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!args.base) throw new UsageError("--base <url> is required (or --serve)");
   if (!/^https?:\/\//.test(args.base)) throw new UsageError(`--base must be an http(s) URL, got ${args.base}`);
-  const secret = args.secret ?? process.env.JWT_SECRET;
-  if (!secret) throw new UsageError("--secret <hs256 secret> is required (or JWT_SECRET in the environment)");
+  // As the nerve CLI does: the flag, else the environment, else the .dev.vars `npm start` made.
+  const secret = args.secret ?? process.env.JWT_SECRET ?? readDevVars().JWT_SECRET;
+  if (!secret) throw new UsageError("--secret <hs256 secret> is required (or JWT_SECRET in the environment, or a .dev.vars from npm start)");
   let only: RegExp | undefined;
   try {
     only = args.only ? new RegExp(args.only, "i") : undefined;
