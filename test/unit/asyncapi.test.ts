@@ -17,7 +17,7 @@ beforeAll(async () => {
   expect(serious(diagnostics), JSON.stringify(serious(diagnostics), null, 2)).toEqual([]);
   api = document!;
   raw = JSON.parse(text());
-});
+}, 30_000);
 
 describe("docs/schema/asyncapi.json (@asyncapi/parser)", () => {
   it("is a valid AsyncAPI 3.0 document", () => {
@@ -31,7 +31,7 @@ describe("docs/schema/asyncapi.json (@asyncapi/parser)", () => {
     const { document, diagnostics } = await new Parser().parse(broken);
     expect(document).toBeUndefined();
     expect(diagnostics.some((d) => d.severity === 0)).toBe(true);
-  });
+  }, 30_000); // the parser (Spectral rules) takes seconds on a busy machine
 
   it("has one message per client message and server frame, and the text heartbeat", () => {
     const names = api.channels().get("ws")!.messages().all().map((m) => m.id()).sort();
