@@ -5,7 +5,7 @@
  * and the close and error codes as `x-` extensions (AsyncAPI has no field for them). Dev-time only.
  */
 import {
-  CLOSE_RANGES, CloseCode, closeAction, ConnectQuery, ERROR_RETRYABLE, ErrorStatus, EVENT_TOPIC, EVENT_TYPES,
+  CLOSE_MIN_DELAY_MS, CLOSE_RANGES, CloseCode, closeAction, ConnectQuery, ERROR_RETRYABLE, ErrorStatus, EVENT_TOPIC, EVENT_TYPES,
   SUBPROTOCOL, TOPICS, type ClientMessageType, type ErrorCode,
 } from "../protocol/index.js";
 import { DEFAULTS } from "../common/config.js";
@@ -140,7 +140,10 @@ export function asyncApiDocument(): Json {
   };
 
   const closeCodes = Object.entries(CLOSE_MEANING)
-    .map(([code, meaning]) => ({ code: Number(code), action: closeAction(Number(code)), meaning }))
+    .map(([code, meaning]) => {
+      const minDelayMs = CLOSE_MIN_DELAY_MS[Number(code)];
+      return { code: Number(code), action: closeAction(Number(code)), ...(minDelayMs !== undefined ? { minDelayMs } : {}), meaning };
+    })
     .sort((a, b) => a.code - b.code);
   const errorCodes = (Object.keys(ERROR_RETRYABLE) as ErrorCode[]).map((code) => ({ code, retryable: ERROR_RETRYABLE[code], httpStatus: ErrorStatus[code] }));
 

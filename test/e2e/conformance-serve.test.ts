@@ -199,7 +199,7 @@ describe("the SDK against the conformance fake server (--serve)", () => {
   async function closeCase(code: number, action: "stop" | "refresh" | "reconnect" | "backoff") {
     const { c, tokens, closes, log } = client(`close-${code}`, FIXED);
     await c.whenSynced();
-    await wait(c, () => closes.length > 0, `the close ${code}`, log);
+    await wait(c, () => c.getSnapshot().lastClose?.code === code, `the close ${code}`, log);
     if (action === "stop") {
       expect(closes).toEqual([{ code, willRetry: false }]);
       expect((await log()).connections).toHaveLength(1);
@@ -218,15 +218,23 @@ describe("the SDK against the conformance fake server (--serve)", () => {
   }
 
   // What closeAction (protocol/codes.ts, docs/protocol.md 11) says for known codes and for the ranges of newer ones.
-  it.each([[4001, "stop"], [4003, "stop"], [4002, "refresh"], [4008, "backoff"], [4009, "backoff"], [4350, "backoff"], [4999, "backoff"]] as const)(
-    "close %i: %s", closeCase,
-  );
+  it.each([
+    [4001, "stop"], [4003, "stop"], [4150, "stop"],
+    [4002, "refresh"], [4250, "refresh"],
+    [1009, "reconnect"], [4010, "reconnect"], [4011, "reconnect"], [4012, "reconnect"], [4450, "reconnect"],
+    [4350, "backoff"], [4999, "backoff"], [1011, "backoff"],
+  ] as const)("close %i: %s", closeCase);
 
-  // Known gaps, found by this suite: the SDK's closePolicy (client/reconnecting-socket.ts) knows only
-  // 4000/4001/4003 (stop) and 4002 (refresh) and backs off on everything else, so it neither stops on
-  // 4100-4199, refreshes on 4200-4299, nor reconnects at once on 4010-4012 and 4400-4499 as closeAction
-  // says. `it.fails`: these fail today; once the SDK follows closeAction they pass and this marker must go.
-  it.fails.each([[4150, "stop"], [4250, "refresh"], [4010, "reconnect"], [4011, "reconnect"], [4012, "reconnect"], [4450, "reconnect"]] as const)(
-    "close %i: %s (SDK gap: closePolicy does not follow closeAction yet)", closeCase,
-  );
+  // 4008 and 4009 carry a least delay (CLOSE_MIN_DELAY_MS: 60 s, 30 s): the client must not be back before it.
+  it.each([4008, 4009])("close %i: no reconnect before its least delay", async (code) => {
+    const { c, closes, log } = client(`close-${code}`, FIXED);
+    await c.whenSynced();
+    await wait(c, () => c.getSnapshot().lastClose?.code === code, `the close ${code}`, log);
+    expect(closes[0]).toEqual({ code, willRetry: true });
+    const closedAt = (await log()).connections[0]!.closed!.at;
+    // Past the client's own 800 ms backoff, well within the least delay.
+    await new Promise((r) => setTimeout(r, Math.max(0, closedAt + 2000 - Date.now())));
+    expect((await log()).connections).toHaveLength(1);
+    await c.close();
+  });
 });
