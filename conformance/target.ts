@@ -24,6 +24,8 @@ export class Target {
   private readonly run = randomUUID().slice(0, 8);
   private n = 0;
   private readonly sockets = new Set<Socket>();
+  /** Every user id handed out, to erase at the end. */
+  readonly users: string[] = [];
 
   constructor(base: string, secret: string) {
     this.base = base.replace(/\/+$/, "");
@@ -34,7 +36,9 @@ export class Target {
   /** A user id no other check of any run uses. */
   user(label: string): string {
     this.n += 1;
-    return `conf-${this.run}-${this.n}-${label}`.slice(0, 128);
+    const id = `conf-${this.run}-${this.n}-${label}`.slice(0, 128);
+    this.users.push(id);
+    return id;
   }
 
   /** A user (device) token; `did` when `device` is given. */
@@ -84,6 +88,17 @@ export class Target {
     const socket = await this.open({ device: deviceId, ...query }, { token: await this.userToken(userId) });
     const catchUp = await socket.catchUp();
     return { socket, catchUp };
+  }
+
+  /** Erases every user this run made (DELETE /api/sync/users/:id), so a run leaves no data behind; returns how many failed. */
+  async eraseUsers(): Promise<number> {
+    const token = await this.serviceToken();
+    let failed = 0;
+    for (const id of this.users.splice(0)) {
+      const res = await this.http(`/api/sync/users/${id}`, { method: "DELETE", token }).catch(() => null);
+      if (res?.status !== 200) failed += 1;
+    }
+    return failed;
   }
 
   /** Closes every socket this run opened. */

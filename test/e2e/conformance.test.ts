@@ -31,6 +31,8 @@ describe("npm run conformance -- --base", () => {
     expect(Number(summary.split(" ")[0])).toBeGreaterThanOrEqual(60);
     // Skips are said, with why, never counted as passes.
     expect(stdout).toMatch(/skip 4010 heartbeat timeout: needs/);
+    // It leaves nothing behind: every user it made is erased.
+    expect(stdout).toMatch(/\nerased the \d+ users this run made\n/);
   }, 300_000);
 
   it("fails, with a non-zero exit code, against a server that refuses its tokens", async () => {
