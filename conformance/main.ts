@@ -14,15 +14,16 @@ import { runConformance } from "./run.js";
 import { startFakeServer } from "./serve/fake-server.js";
 
 const USAGE = `usage:
-  npm run conformance -- --base <url> --secret <hs256 secret> [--only <regex>]
+  npm run conformance -- --base <url> --secret <hs256 secret> [--only <regex>] [--slow]
       runs the protocol checks of docs/protocol.md against a running Nerve (the secret is its JWT_SECRET,
-      to mint user and service tokens; default $JWT_SECRET, else .dev.vars); exit code 1 if a check failed
+      to mint user and service tokens; default $JWT_SECRET, else .dev.vars); exit code 1 if a check failed;
+      --slow adds the checks that take minutes (4010: 2-4 x heartbeatMs of silence)
   npm run conformance -- --serve [--port <n>] [--host <ip>]
       plays the server's side of scripted scenarios for a client under test (docs/conformance.md);
       default port $PORT or 8790, host 127.0.0.1`;
 
 const OPTIONS = {
-  base: { type: "string" }, secret: { type: "string" }, only: { type: "string" },
+  base: { type: "string" }, secret: { type: "string" }, only: { type: "string" }, slow: { type: "boolean" },
   serve: { type: "boolean" }, port: { type: "string" }, host: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -62,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--only must be a regular expression, got ${args.only}`);
   }
   console.log(`Nerve conformance: ${args.base}`);
-  const report = await runConformance({ base: args.base, secret, only });
+  const report = await runConformance({ base: args.base, secret, only, slow: args.slow ?? false });
   console.log(`\n${report.summary()}`);
   return report.count("failed") > 0 ? 1 : 0;
 }

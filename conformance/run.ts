@@ -12,13 +12,15 @@ import { socketErrors } from "./checks/socket-errors.js";
 import { Report } from "./report.js";
 import { Target } from "./target.js";
 
-export const SECTIONS = { http: httpRoutes, "http-errors": httpErrors, connect: connecting, "catch-up": catchUp, messages, "socket-errors": socketErrors, "close-codes": closeCodes } as const;
+export const SECTIONS: Record<string, (t: Target, r: Report, slow: boolean) => Promise<void>> = { http: httpRoutes, "http-errors": httpErrors, connect: connecting, "catch-up": catchUp, messages, "socket-errors": socketErrors, "close-codes": closeCodes };
 
 export interface RunOptions {
   base: string;
   secret: string;
   /** Only checks whose section and name match. */
   only?: RegExp;
+  /** Also the checks that take minutes (4010). */
+  slow?: boolean;
   out?: (line: string) => void;
 }
 
@@ -36,7 +38,7 @@ export async function runConformance(o: RunOptions): Promise<Report> {
   }
   for (const [name, section] of Object.entries(SECTIONS)) {
     try {
-      await section(target, report);
+      await section(target, report, o.slow ?? false);
     } catch (err) {
       await report.check(`${name}: setup`, async () => {
         throw err;
