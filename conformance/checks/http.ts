@@ -2,6 +2,7 @@
 import {
   BatchAnswer, DreamAnswer, EraseAnswer, EventsPageAnswer, FanoutAnswer, MeSnapshot, PublishAnswer, StatusAnswer, UserSnapshot,
 } from "../../protocol/contract-schemas.js";
+import { MetricsAnswer } from "../../protocol/index.js";
 import { equal, has, httpError, matches, ok } from "../expect.js";
 import type { Report } from "../report.js";
 import type { Target } from "../target.js";
@@ -83,6 +84,21 @@ export async function httpRoutes(t: Target, r: Report): Promise<void> {
     equal(res.status, 200, "status");
     matches(UserSnapshot, res.json, "the answer");
     has(res.json.state, { credits: { newBalance: 90 } }, "state");
+  });
+
+  await r.check("GET /api/sync/users/:userId/metrics (v1.2): 200 with the hub's counters (sync:read); 403 without sync:read", async () => {
+    const res = await t.http(`/api/sync/users/${user}/metrics`, { token: svc });
+    equal(res.status, 200, "status");
+    matches(MetricsAnswer, res.json, "the answer");
+    equal(res.json.userId, user, "userId");
+    ok(res.json.events.in >= 1, `events.in counts the writes above: ${JSON.stringify(res.json.events)}`);
+    httpError(await t.http(`/api/sync/users/${user}/metrics`, { token: await t.serviceToken({ scope: "sync:publish" }) }), "FORBIDDEN", "sync:publish only");
+  });
+
+  await r.check("X-Request-Id (v1.2): every HTTP answer names its request, errors too", async () => {
+    for (const res of [await t.http("/api/sync/status"), await t.http("/api/me"), await t.http(`/api/sync/users/${user}`, { token: svc })]) {
+      ok((res.headers.get("x-request-id") ?? "").length > 0, `no X-Request-Id on a ${res.status}`);
+    }
   });
 
   await r.check("GET /api/me: 200 with the signed-in user's state; /api/me/events pages the raw log; limit outside 1-500 is 400; another epoch is reset: true", async () => {
