@@ -19,7 +19,7 @@ export interface Transcript {
   deviceId: string;
   /** The epoch of the log. */
   epoch: string;
-  /** The server's clock at the connection: WELCOME.serverTime and an online device's lastSeen. */
+  /** The server's clock at the connection: WELCOME.serverTime and an online device's lastSeen and lastHeard. */
   connectedAt: number;
   log: VectorEvent[];
   /** The query of `GET /ws` (besides the token), as sent. */
@@ -79,7 +79,7 @@ function stateFrame(keys: string[], opts: { reset: boolean; removed?: string[]; 
     versions: Object.fromEntries(keys.map((k) => [k, FINAL.versions[k]])),
     reset: opts.reset,
     ...(opts.removed?.length ? { removed: opts.removed } : {}),
-    ...(opts.presence ? { devices: [{ deviceId: DEVICE, platform: "web", online: true, connections: 1, lastSeen: CONNECTED_AT, ackedSeq: 0 }] } : {}),
+    ...(opts.presence ? { devices: [{ deviceId: DEVICE, platform: "web", online: true, connections: 1, lastSeen: CONNECTED_AT, ackedSeq: 0, lastHeard: CONNECTED_AT }] } : {}),
   };
 }
 

@@ -33,6 +33,9 @@ const promptEvent = (seq: number, promptId: string, action: string, title: strin
   ({ type: "PROMPT_CHANGE", seq, ts: anyTime, from: SERVICE, data: { promptId, action, title } });
 const device = (deviceId: string, online: boolean, connections: number, ackedSeq = 0) =>
   ({ deviceId, platform: "ios", online, connections, lastSeen: anyTime, ackedSeq });
+/** A device as device lists (STATE.devices) carry it: an online one also says when it was last heard. */
+const listed = (deviceId: string, online: boolean, connections: number, ackedSeq = 0) =>
+  (online ? { ...device(deviceId, online, connections, ackedSeq), lastHeard: anyTime } : device(deviceId, online, connections, ackedSeq));
 
 async function connect(deviceId: string, query = ""): Promise<WsClient> {
   const ws = await openSocket(`${nerve.wsUrl}?token=${await nerve.userToken(USER, deviceId)}&platform=ios${query}`);
@@ -66,13 +69,13 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     expect(epoch).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
     expect(phoneFrames).toEqual([
       { type: "WELCOME", userId: USER, deviceId: "phone", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: theEpoch() },
-      { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: [device("phone", true, 1)] },
+      { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: [listed("phone", true, 1)] },
       { type: "SYNCED", seq: 0 },
     ]);
     laptop = await connect("laptop");
     expect(await laptop.catchUp()).toEqual([
       { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: theEpoch() },
-      { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: expect.arrayContaining([device("phone", true, 1), device("laptop", true, 1)]) },
+      { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: expect.arrayContaining([listed("phone", true, 1), listed("laptop", true, 1)]) },
       { type: "SYNCED", seq: 0 },
     ]);
     expect(await phone.next()).toEqual({ type: "DEVICE_CONNECTED", device: device("laptop", true, 1) });
@@ -128,7 +131,7 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
         type: "STATE", seq: 8, reset: false,
         state: { "shoots.s2": shootState("s2", 4), "shoots.s3": shootState("s3", 5), "shoots.s4": shootState("s4", 10) },
         versions: { "shoots.s2": 8, "shoots.s3": 4, "shoots.s4": 6 },
-        devices: expect.arrayContaining([device("phone", true, 1), device("laptop", true, 1)]),
+        devices: expect.arrayContaining([listed("phone", true, 1), listed("laptop", true, 1)]),
       },
       promptEvent(3, "p1", "created", "Moody"),
       promptEvent(5, "p2", "updated", "Bright"),
@@ -176,14 +179,14 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
         "shoots.s3": shootState("s3", 5), "shoots.s4": shootState("s4", 10),
       },
       versions: { "shoots.s1": 9, "shoots.s2": 8, "shoots.s3": 4, "shoots.s4": 6 },
-      devices: expect.arrayContaining([device("phone", false, 0), device("laptop", false, 0, 9)]),
+      devices: expect.arrayContaining([listed("phone", false, 0), listed("laptop", false, 0, 9)]),
     });
 
     // A device resuming from its cursor after the restart misses nothing and gets nothing twice.
     const laptop2 = await connect("laptop", "&since=9");
     expect(await laptop2.catchUp()).toEqual([
       { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 9, serverTime: anyTime, heartbeatMs: 30000, resumed: true, epoch: theEpoch() },
-      { type: "STATE", seq: 9, state: {}, versions: {}, reset: false, devices: expect.arrayContaining([device("phone", false, 0), device("laptop", true, 1, 9)]) },
+      { type: "STATE", seq: 9, state: {}, versions: {}, reset: false, devices: expect.arrayContaining([listed("phone", false, 0), listed("laptop", true, 1, 9)]) },
       { type: "SYNCED", seq: 9 },
     ]);
     // The seq goes on from 9; it is never reused.

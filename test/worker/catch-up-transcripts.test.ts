@@ -4,7 +4,7 @@
  * (through the hub's publish and the DELETE route), a device connects with the transcript's query,
  * and the frames up to SYNCED must be the transcript's, exactly and in order, once the values a
  * recording cannot know are mapped: the user id, the epoch, each event's ts (by seq; state values
- * built from a ts follow), and the server's clock at the connection (serverTime, an online lastSeen).
+ * built from a ts follow), and the server's clock at the connection (serverTime, an online lastSeen and lastHeard).
  */
 import { describe, expect, it } from "vitest";
 import type { Transcript } from "../../scripts/transcripts.js";
@@ -30,7 +30,8 @@ function pinClock(frame: Record<string, unknown>, at: number, from: number, to: 
     const devices = (frame.devices as Record<string, unknown>[]).map((d) => {
       if (!d.online) return d;
       expect(inWindow(d.lastSeen), `lastSeen ${d.lastSeen}`).toBe(true);
-      return { ...d, lastSeen: at };
+      expect(inWindow(d.lastHeard), `lastHeard ${d.lastHeard}`).toBe(true);
+      return { ...d, lastSeen: at, lastHeard: at };
     });
     return { ...frame, devices };
   }
