@@ -1,5 +1,5 @@
 import {
-  BEARER_PREFIX, CLIENT_MESSAGE_DATA, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, SUBPROTOCOL, ServerFrame, stateKeyOf, toWireIssues,
+  BEARER_PREFIX, CAS_TYPES, CLIENT_MESSAGE_DATA, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, SUBPROTOCOL, ServerFrame, stateKeyOf, toWireIssues,
   type DeviceInfo, type ErrorFrame, type EventType, type EventsFrame, type NerveEvent, type StateFrame, type WelcomeFrame,
 } from "../protocol/index.js";
 import { Emitter } from "./emitter.js";
@@ -32,6 +32,9 @@ const OWN_EVENT: Partial<Record<string, EventType>> = {
   LIMBIC_UPDATE: "LIMBIC_UPDATE",
   CONVERGENCE_UPDATE: "CONVERGENCE_UPDATE",
   POSTURE_CHANGE: "POSTURE_CHANGE",
+  SEALED_UPDATE: "SEALED_UPDATE",
+  KEYRING_UPDATE: "KEYRING_UPDATE",
+  PAIRING_UPDATE: "PAIRING_UPDATE",
 };
 
 /**
@@ -199,7 +202,7 @@ export class NerveClient {
     if (!parsed.success) {
       return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `invalid ${type} data`, { issues: toWireIssues(parsed.error.issues, ["data"]) }));
     }
-    if (options.baseVersion !== undefined && !STATE_UPDATE_TYPES.has(type)) {
+    if (options.baseVersion !== undefined && !CAS_TYPES.has(type)) {
       return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`));
     }
     if (this.outbox.isFull) return Promise.reject(new NerveClientError(ErrorCode.QUEUE_FULL, `the outbox holds ${this.o.maxOutbox} messages already`));

@@ -4,6 +4,7 @@ import {
   Convergence, CreditUpdateData, Limbic, PostureChangeData, PromptChangeData, SERVICE_EVENT_DATA, ShootProgressData,
 } from "./events.js";
 import { DreamStartData } from "./client-messages.js";
+import { SealedName, ServiceEnvelope } from "./sealed.js";
 
 const withUser = { userId: Id };
 
@@ -49,6 +50,12 @@ export const DreamResultBody = z.strictObject({
   cycleId: Id,
   insights: z.array(Insight).check(z.maxLength(50)),
 });
+
+/**
+ * `POST /api/sync/sealed`: a service seals a value to the user (a sealed box to the current epoch's
+ * seal key, read from `keyring`); the hub stores it as `sealed.<name>` without reading it.
+ */
+export const SealedServiceBody = z.strictObject({ userId: Id, name: SealedName, envelope: ServiceEnvelope });
 
 /** The event types `POST /api/sync/batch` publishes, with the schema of their data. */
 export const BATCH_EVENT_DATA = SERVICE_EVENT_DATA;

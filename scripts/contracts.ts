@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import {
-  AcceptedFrame, BatchBody, BatchItem, CLIENT_MESSAGE_DATA, CreditUpdateBody, DATA_OPTIONAL, DeviceConnectedFrame,
+  AcceptedFrame, BatchBody, CAS_TYPES, SealedServiceBody, BatchItem, CLIENT_MESSAGE_DATA, CreditUpdateBody, DATA_OPTIONAL, DeviceConnectedFrame,
   DeviceDisconnectedFrame, DreamBody, DreamResultBody, ErrorFrame, EVENT_DATA, EVENT_TYPES, EventsFrame, EventsQuery,
   PongFrame, PromptChangeBody, ShootProgressBody, STATE_UPDATE_TYPES, StateBody, StateFrame, SyncedFrame, WelcomeFrame,
   ClientEnvelope, NerveEventSchema, type ClientMessageType,
@@ -25,7 +25,9 @@ const BASE = "https://nerve.dev/schema/";
 function clientMessage(type: ClientMessageType): Schema {
   const data = CLIENT_MESSAGE_DATA[type] as Schema;
   // Derived from the envelope the hub parses, so that a field added there (baseVersion, at) cannot be missed here.
-  const envelope = STATE_UPDATE_TYPES.has(type) ? ClientEnvelope : z.omit(ClientEnvelope, { baseVersion: true, at: true });
+  const envelope = STATE_UPDATE_TYPES.has(type) ? ClientEnvelope
+    : CAS_TYPES.has(type) ? z.omit(ClientEnvelope, { at: true })
+    : z.omit(ClientEnvelope, { baseVersion: true, at: true });
   return z.extend(envelope, { type: z.literal(type), data: DATA_OPTIONAL.has(type) ? z.optional(data) : data });
 }
 
@@ -70,6 +72,9 @@ function document(name: string, title: string, description: string, defs: Record
   };
 }
 
+/** Definition names of the state keys that stand for a family of keys. */
+const STATE_DEF_NAMES: Record<string, string> = { "shoots.<shootId>": "shoot", "sealed.<name>": "sealed", "pairing.<deviceId>": "pairing" };
+
 /** Every contract document, by file name (without `.json`). */
 export function contractDocuments(): Record<string, Json> {
   const clientTypes = Object.keys(CLIENT_MESSAGE_DATA) as ClientMessageType[];
@@ -96,13 +101,13 @@ export function contractDocuments(): Record<string, Json> {
     state: document(
       "state", "Nerve state values",
       "The value of each state key, as in STATE.state and GET /api/me (docs/protocol.md section 8). The definition `shoot` is the value of every `shoots.<shootId>` key.",
-      Object.fromEntries(Object.entries(STATE_VALUES).map(([key, schema]) => [key === "shoots.<shootId>" ? "shoot" : key, schema])), true,
-      { shoot: "shoots.<shootId>" },
+      Object.fromEntries(Object.entries(STATE_VALUES).map(([key, schema]) => [STATE_DEF_NAMES[key] ?? key, schema])), true,
+      { shoot: "shoots.<shootId>", sealed: "sealed.<name>", pairing: "pairing.<deviceId>" },
     ),
     "http-requests": document(
       "http-requests", "Nerve HTTP request bodies",
       "The JSON body of each HTTP write, named by route, and the query of GET /api/me/events (docs/protocol.md section 13).",
-      { ShootProgressBody, CreditUpdateBody, PromptChangeBody, StateBody, DreamBody, DreamResultBody, BatchBody, BatchItem, EventsQuery }, false,
+      { ShootProgressBody, CreditUpdateBody, PromptChangeBody, StateBody, DreamBody, DreamResultBody, SealedServiceBody, BatchBody, BatchItem, EventsQuery }, false,
       {
         ShootProgressBody: "POST /api/sync/shoot-progress",
         CreditUpdateBody: "POST /api/sync/credit-update",
@@ -110,6 +115,7 @@ export function contractDocuments(): Record<string, Json> {
         StateBody: "POST /api/sync/state",
         DreamBody: "POST /api/sync/dream",
         DreamResultBody: "POST /api/sync/dream-result",
+        SealedServiceBody: "POST /api/sync/sealed",
         BatchBody: "POST /api/sync/batch",
         BatchItem: "POST /api/sync/batch: one item of events (each is checked on its own)",
         EventsQuery: "GET /api/me/events: the query parameters",
@@ -124,7 +130,7 @@ export function contractDocuments(): Record<string, Json> {
       }, true,
       {
         ErrorBody: "every HTTP error (4xx, 5xx)",
-        PublishAnswer: "202 of POST /api/sync/shoot-progress, credit-update, prompt-change (userId), state",
+        PublishAnswer: "202 of POST /api/sync/shoot-progress, credit-update, prompt-change (userId), state, sealed",
         FanoutAnswer: "202 of POST /api/sync/prompt-change with userIds",
         BatchAnswer: "202 of POST /api/sync/batch",
         DreamAnswer: "202 of POST /api/sync/dream",
@@ -178,6 +184,7 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   "/api/sync/state": { post: { summary: "Set limbic, convergence and posture state", auth: "service", scope: "sync:publish", body: "StateBody", ok: [202, "PublishAnswer"], idempotent: true } },
   "/api/sync/dream": { post: { summary: "Queue a dream cycle", auth: "service", scope: "sync:publish", body: "DreamBody", ok: [202, "DreamAnswer"], idempotent: true } },
   "/api/sync/dream-result": { post: { summary: "An external dream processor's result", auth: "service", scope: "sync:publish", body: "DreamResultBody", ok: [202, "DreamResultAnswer"], idempotent: true } },
+  "/api/sync/sealed": { post: { summary: "Store a value sealed to the user (SEALED_UPDATE of sealed.<name>; docs/encryption.md)", auth: "service", scope: "sync:publish", body: "SealedServiceBody", ok: [202, "PublishAnswer"], idempotent: true } },
   "/api/sync/batch": { post: { summary: "Publish up to 1,000 events of any users; one result per item", auth: "service", scope: "sync:publish", body: "BatchBody", ok: [202, "BatchAnswer"] } },
   "/api/sync/users/{userId}": {
     get: { summary: "A user's state, versions and devices", auth: "service", scope: "sync:read", ok: [200, "UserSnapshot"], params: [userIdParam], errors: READ_ERRORS },
@@ -186,7 +193,7 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   "/api/sync/users/{userId}/state/{key}": {
     delete: {
       summary: "Remove a state key (STATE_REMOVED)", auth: "service", scope: "sync:publish", ok: [200, "PublishAnswer"], idempotent: true,
-      params: [userIdParam, { name: "key", in: "path", required: true, description: "limbic, convergence, posture, credits or shoots.<shootId>", schema: { type: "string" } }],
+      params: [userIdParam, { name: "key", in: "path", required: true, description: "limbic, convergence, posture, credits, shoots.<shootId>, sealed.<name> or pairing.<deviceId>", schema: { type: "string" } }],
       errors: [400, 401, 403, 404, 422, 429],
     },
   },
