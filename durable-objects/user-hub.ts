@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, type NerveEvent } from "../protocol/index.js";
+import { CloseCode, ErrorCode, KEYRING_KEY, MAX_EVENTS_PAGE, type Keyring, type NerveEvent, type SealedUpdateData } from "../protocol/index.js";
 import { verifyToken } from "../common/auth.js";
 import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
 import {
-  CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
+  CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubError, type HubResult, type HubRpc,
   type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
 } from "../common/hub-rpc.js";
 import { errorFrame } from "./client-frame.js";
@@ -16,6 +16,7 @@ import { DeviceRegistry } from "./devices.js";
 import { EventLog } from "./event-log.js";
 import { CatchUp } from "./hub/catch-up.js";
 import { Inbox } from "./hub/inbox.js";
+import { checkSealedValue } from "./hub/sealed-writes.js";
 import { ServiceWrites } from "./hub/service-writes.js";
 import { Writer } from "./hub/writer.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -225,12 +226,24 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
 
   /** A service write of several events, applied together: the answer carries the last seq. */
   async publishMany(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[]; duplicate?: boolean }>> {
+    const sealedRefusal = this.checkServiceSealed(req.events);
+    if (sealedRefusal) return { error: sealedRefusal };
     const seqsOf = (events: NerveEvent[]) => ({ seq: events.at(-1)!.seq, seqs: events.map((e) => e.seq) });
     return this.parts.services.run(req.from, req.idempotency, (events) => ({ ...seqsOf(events), delivered: 0 }), async (alsoWrite) => {
       const outcome = await this.parts.writer.write(req.events.map((e) => ({ ...e, from: req.from })), { alsoWrite });
       if (!outcome.ok) return { error: outcome.error };
       return { ...seqsOf(outcome.events), delivered: Math.max(...outcome.delivered) };
     });
+  }
+
+  /** A service's sealed value must be sealed under the directory's current epoch (sealed-writes.ts). */
+  private checkServiceSealed(events: PublishManyRequest["events"]): HubError["error"] | null {
+    for (const e of events) {
+      if (e.type !== "SEALED_UPDATE") continue;
+      const refusal = checkSealedValue(e.data as SealedUpdateData, null, this.parts.store.get(KEYRING_KEY)?.value as Keyring | undefined);
+      if (refusal) return refusal;
+    }
+    return null;
   }
 
   /** A user's items of a batch publish, in order, in one transaction: one outcome per item. */

@@ -45,6 +45,8 @@ export const REFUSAL_POLICY: Record<ErrorCode, { remember: boolean; abuse: boole
   // (an honest client meets them; the rate limit bounds a flood).
   STATE_TOO_LARGE: { remember: false, abuse: false },
   TOO_MANY_SHOOTS: { remember: false, abuse: false },
+  // A device that had not yet heard of a rotation: final for that message (it seals again under a new id), not abuse.
+  STALE_EPOCH: { remember: true, abuse: false },
 };
 
 type Answer = Record<string, unknown> & { type: string };

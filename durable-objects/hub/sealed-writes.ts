@@ -23,15 +23,29 @@ const refuse = (code: ErrorCode, message: string): HubError["error"] => ({ code,
 export function checkSealedWrite(w: SealedWrite, sender: string, store: Pick<StateStore, "get">): HubError["error"] | null {
   switch (w.type) {
     case "SEALED_UPDATE":
-      if (w.data.envelope.kind === "device" && w.data.envelope.from !== sender) {
-        return refuse(ErrorCode.FORBIDDEN, `a device envelope must name its sender (${sender}) as from`);
-      }
-      return null;
+      return checkSealedValue(w.data, sender, store.get(KEYRING_KEY)?.value as Keyring | undefined);
     case "KEYRING_UPDATE":
       return checkKeyring(w.data, sender, store.get(KEYRING_KEY)?.value as Keyring | undefined);
     case "PAIRING_UPDATE":
-      return checkPairing(w.data, sender, store.get(`${PAIRING_PREFIX}${w.data.deviceId}`)?.value as PairingState | undefined);
+      return checkPairing(w.data, sender, store.get(`${PAIRING_PREFIX}${w.data.deviceId}`)?.value as PairingState | undefined, store.get(KEYRING_KEY)?.value as Keyring | undefined);
   }
+}
+
+/**
+ * A device value comes from a current member, in its own name; every value (a service's too) is
+ * sealed under the current epoch. So an honest hub keeps a removed device from writing at all, and
+ * a device that missed a rotation from sealing anything new under the key the removed one holds.
+ */
+export function checkSealedValue(d: SealedUpdateData, sender: string | null, keyring: Keyring | undefined): HubError["error"] | null {
+  const env = d.envelope;
+  if (env.kind === "device" && env.from !== sender) return refuse(ErrorCode.FORBIDDEN, `a device envelope must name its sender (${sender}) as from`);
+  const dir = foldDirectory(keyring?.links ?? []);
+  if (!dir.ok || dir.fold.epoch === 0) return refuse(ErrorCode.NOT_FOUND, "the user has no device directory yet: nothing can be sealed to them");
+  if (env.kind === "device" && !dir.fold.members.has(env.from)) return refuse(ErrorCode.FORBIDDEN, `${env.from} is not in the device directory`);
+  if (env.epoch !== dir.fold.epoch) {
+    return refuse(ErrorCode.STALE_EPOCH, `sealed under epoch ${env.epoch}; the directory is at epoch ${dir.fold.epoch}: seal again with its key`);
+  }
+  return null;
 }
 
 function checkKeyring(d: KeyringUpdateData, sender: string, current: Keyring | undefined): HubError["error"] | null {
@@ -52,7 +66,12 @@ function checkKeyring(d: KeyringUpdateData, sender: string, current: Keyring | u
   return null;
 }
 
-function checkPairing(d: PairingUpdateData, sender: string, current: PairingState | undefined): HubError["error"] | null {
+const isMember = (keyring: Keyring | undefined, deviceId: string) => {
+  const dir = foldDirectory(keyring?.links ?? []);
+  return dir.ok && dir.fold.members.has(deviceId);
+};
+
+function checkPairing(d: PairingUpdateData, sender: string, current: PairingState | undefined, keyring: Keyring | undefined): HubError["error"] | null {
   const own = d.deviceId === sender;
   switch (d.step) {
     case "request":
@@ -64,6 +83,7 @@ function checkPairing(d: PairingUpdateData, sender: string, current: PairingStat
     case "challenge":
       if (own || d.by !== sender) return refuse(ErrorCode.FORBIDDEN, "a challenge comes from another device, named in by");
       if (!current || current.closed) return refuse(ErrorCode.NOT_FOUND, `pairing.${d.deviceId} has no open request`);
+      if (!isMember(keyring, sender)) return refuse(ErrorCode.FORBIDDEN, `${sender} is not in the device directory`);
       return null;
     case "close":
       if (!current) return refuse(ErrorCode.NOT_FOUND, `no pairing.${d.deviceId}`);
