@@ -167,7 +167,7 @@ const ERROR_STATUS: Record<number, string> = {
   401: "no token (UNAUTHORIZED) or a bad one (TOKEN_INVALID)",
   403: "wrong token kind or missing scope (FORBIDDEN)",
   404: "no such user state key or cycle (NOT_FOUND)",
-  409: "a state limit (STATE_TOO_LARGE, TOO_MANY_SHOOTS) or a stale cycle (CONFLICT); nothing changed",
+  409: "a state limit (STATE_TOO_LARGE, TOO_MANY_SHOOTS), a stale cycle (CONFLICT) or a sealed value of an old epoch (STALE_EPOCH); nothing changed",
   413: "body over MAX_BODY_BYTES (TOO_LARGE)",
   415: "body is not application/json (UNSUPPORTED_MEDIA_TYPE)",
   422: "Idempotency-Key reused with a different request (IDEMPOTENCY_KEY_REUSED)",
