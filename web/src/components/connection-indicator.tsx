@@ -13,8 +13,10 @@ export interface LinkInfo {
   quality: number;
   reconnectAttempts: number;
   seq: number;
-  /** `wss:` and the server accepted the token (WELCOME received). */
+  /** Sealed state is set up on this device and verified: directory, grant and key (docs/encryption.md). */
   secure: boolean;
+  /** The sealed key's epoch when `secure`. */
+  epoch?: number;
   lastClose: { code: number; reason: string } | null;
 }
 
@@ -78,11 +80,12 @@ export function ConnectionIndicator({ link, variant = "standard" }: { link: Link
         {variant === "standard" && connected && (
           <span className="conn-metric">{latency} · {link.quality}%</span>
         )}
+        {variant === "standard" && link.secure && <LockIcon className="conn-lock" title="End-to-end encrypted: verified on this device" />}
         {variant === "premium" && (
           <>
             <Bars quality={connected ? link.quality : 0} />
             {connected && <span className="conn-metric">{latency}</span>}
-            {link.secure && <LockIcon className="conn-lock" title="Encrypted (wss) with a verified token" />}
+            {link.secure && <LockIcon className="conn-lock" title="End-to-end encrypted: verified on this device" />}
           </>
         )}
       </button>
@@ -93,8 +96,8 @@ export function ConnectionIndicator({ link, variant = "standard" }: { link: Link
           <dt>Quality</dt><dd>{connected ? `${qualityLabel(link.quality)} (${link.quality}%)` : "—"}</dd>
           <dt>Reconnect attempts</dt><dd data-testid="tip-attempts">{link.reconnectAttempts}</dd>
           <dt>Last synced seq</dt><dd data-testid="tip-seq">{link.seq}</dd>
-          <dt>Security</dt>
-          <dd>{link.secure ? <span className="row" style={{ justifyContent: "flex-end", gap: 4 }}><LockIcon className="conn-lock" /> wss, verified</span> : "Not encrypted"}</dd>
+          <dt>Sealed state</dt>
+          <dd data-testid="tip-sealed">{link.secure ? <span className="row" style={{ justifyContent: "flex-end", gap: 4 }}><LockIcon className="conn-lock" /> end-to-end, verified (key {link.epoch})</span> : "Not set up on this device"}</dd>
           {link.lastClose && link.status !== "connected" && (<><dt>Last close</dt><dd>{link.lastClose.code}{link.lastClose.reason ? ` ${link.lastClose.reason}` : ""}</dd></>)}
         </dl>
       </div>

@@ -3,6 +3,7 @@ import { createNerveClient, webStorage, type NerveClient, type NerveStorage } fr
 import { NerveProvider, useNerveClient, useNerveSelector } from "../../../client/react.js";
 import type { LinkInfo } from "../components/connection-indicator.js";
 import { getSession, setSession, subscribeSession, type Session } from "./session.js";
+import { SealedProvider, useSealedSnapshot } from "./sealed.js";
 
 /** The signed-in session of this window, re-rendering when it changes. */
 export function useSession(): Session | null {
@@ -97,7 +98,7 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
     };
   }, [session.token, session.userId, session.deviceId, session.deviceName]);
   if (!client) return null;
-  return <NerveProvider client={client}>{children}</NerveProvider>;
+  return <NerveProvider client={client}><SealedProvider deviceName={session.deviceName}>{children}</SealedProvider></NerveProvider>;
 }
 
 /** What the connection indicator shows, from the client's snapshot. */
@@ -112,9 +113,12 @@ export function useLink(): LinkInfo {
   const seq = useNerveSelector((s) => s.seq);
   const userId = useNerveSelector((s) => s.userId);
   const lastClose = useNerveSelector((s) => s.lastClose);
-  const secure = status === "connected" && userId !== null && socketUrl().startsWith("wss:");
-  return useMemo(() => ({ status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose }),
-    [status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose]);
+  // The lock stands for end-to-end encryption this device verified, not for the transport.
+  const sealed = useSealedSnapshot();
+  const secure = status === "connected" && userId !== null && sealed.status === "ready";
+  const epoch = sealed.epoch;
+  return useMemo(() => ({ status, synced, latencyMs, quality, seq, reconnectAttempts, secure, epoch, lastClose }),
+    [status, synced, latencyMs, quality, seq, reconnectAttempts, secure, epoch, lastClose]);
 }
 
 const noop = () => () => {};

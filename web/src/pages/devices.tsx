@@ -1,6 +1,7 @@
 import { useNerveSelector } from "../../../client/react.js";
 import { ConnectionIndicator, INDICATOR_VARIANTS } from "../components/connection-indicator.js";
 import { DeviceList } from "../components/device-list.js";
+import { SealedPanel } from "../components/sealed-panel.js";
 import { useLink } from "../lib/nerve.js";
 
 /** The three indicator variants side by side, with what they are for. */
@@ -37,6 +38,7 @@ export function DevicesPage() {
       </div>
       <div className="grid grid-wide">
         <DeviceList />
+        <SealedPanel />
         <IndicatorShowcase />
       </div>
     </>
