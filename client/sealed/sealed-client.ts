@@ -4,7 +4,7 @@
  * getSnapshot, on); the hub sees nothing but ciphertext. docs/encryption.md; docs/client.md.
  */
 import {
-  KEYRING_KEY, Keyring, SEALED_PREFIX, SealedErrorCode,
+  ErrorCode, KEYRING_KEY, Keyring, SEALED_PREFIX, SealedErrorCode,
   type DirectoryDevice, type KeyGrant, type KeyringUpdateData, type PairingUpdateData, type SealedUpdateData,
 } from "../../protocol/index.js";
 import type { NerveClient } from "../nerve-client.js";
@@ -56,6 +56,22 @@ export interface SealedValue extends OpenedValue {
 
 /** What `onSealed` gets: a verified value, or the coded refusal of one that failed verification. */
 export type SealedChange = { name: string; version: number; value: SealedValue; error?: undefined } | { name: string; version: number; value?: undefined; error: SealedError };
+
+/** Resolves once the client's verified epoch is above `epoch` (a rotation arrived), or after 10 s. */
+function waitForEpochAbove(sealed: SealedClient, epoch: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, 10_000);
+    const off = sealed.subscribe(() => {
+      if (sealed.getSnapshot().epoch > epoch) done();
+    });
+    if (sealed.getSnapshot().epoch > epoch) done();
+  });
+}
 
 export class SealedClient {
   private me: { id: string; keys: DeviceKeys; userId: string } | null = null;
@@ -134,12 +150,23 @@ export class SealedClient {
    * `baseVersion`, `STALE_EPOCH` when a rotation raced it).
    * @example await client.sealed.set("journal", { text: "..." }, { baseVersion: client.versions["sealed.journal"] ?? 0 })
    */
-  async set(name: string, value: unknown, options: { baseVersion?: number } = {}): Promise<{ seq?: number }> {
+  set(name: string, value: unknown, options: { baseVersion?: number } = {}): Promise<{ seq?: number }> {
+    return this.seal(name, value, options, false);
+  }
+
+  private async seal(name: string, value: unknown, options: { baseVersion?: number }, retried: boolean): Promise<{ seq?: number }> {
     await this.work;
     const current = this.dir && this.keys.get(this.dir.epoch);
     if (!this.me || !current || this.snap.status !== "ready") throw new SealedError(SealedErrorCode.SEALED_LOCKED, `sealed state is ${this.snap.status} on this device`);
     const envelope = await sealValue(this.me.keys, this.me.id, name, value, current);
-    return this.client.send("SEALED_UPDATE", { name, envelope } satisfies SealedUpdateData, options);
+    try {
+      return await this.client.send("SEALED_UPDATE", { name, envelope } satisfies SealedUpdateData, options);
+    } catch (err) {
+      // A removal rotated the key while this was on its way: seal again once under the new epoch.
+      if ((err as { code?: string }).code !== ErrorCode.STALE_EPOCH || retried) throw err;
+      await waitForEpochAbove(this, current.epoch);
+      return this.seal(name, value, options, true);
+    }
   }
 
   /** The verified, decrypted value of `sealed.<name>`, or undefined when there is none. Throws SealedError when it fails verification. */
@@ -212,6 +239,22 @@ export class SealedClient {
     const grants: KeyGrant[] = [];
     for (const d of dir.members.values()) if (d.deviceId !== deviceId) grants.push(await makeGrant(this.me.keys, this.me.id, d, next));
     await this.client.send("KEYRING_UPDATE", { link, grants, drop: [deviceId] }, { baseVersion: this.client.getSnapshot().versions[KEYRING_KEY] ?? 0 });
+    await this.settled();
+  }
+
+  /**
+   * Forgets this device's sealed identity: its keys, the pinned directory and any trust in an
+   * approver. For a device that was removed, or that refuses a directory it cannot trust any more
+   * (after the user's data was erased, say), so that it can be set up or approved again.
+   */
+  async forget(): Promise<void> {
+    await this.work;
+    if (!this.me) return;
+    await this.keyStore?.remove(`${this.me.userId}/${this.me.id}`);
+    await this.storage.removeItem(this.storageKey());
+    this.me = null;
+    this.snap = { ...this.snap, status: "waiting", epoch: 0, members: [], error: null };
+    this.refresh(null);
     await this.settled();
   }
 

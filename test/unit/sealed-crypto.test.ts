@@ -8,7 +8,7 @@ import { makeGrant, openKeys, wrapPrevious } from "../../client/sealed/grants.js
 import { commitOf, pairingCode } from "../../client/sealed/pairing-code.js";
 import { epochKeys, randomBytes, type EpochKeys } from "../../client/sealed/primitives.js";
 import { checkSealedWrite } from "../../durable-objects/hub/sealed-writes.js";
-import type { DirectoryDevice, DirectoryLink, Keyring } from "../../protocol/index.js";
+import { MAX_SEALED_CIPHERTEXT, SealedUpdateData, type DirectoryDevice, type DirectoryLink, type Keyring } from "../../protocol/index.js";
 
 const store = bytesKeyStore(memoryStorage());
 const device = (id: string, k: DeviceKeys): DirectoryDevice => ({ deviceId: id, x25519: b64url(k.x25519), ed25519: b64url(k.ed25519) });
@@ -95,6 +95,16 @@ describe("sealed: grants and values", () => {
     const boxed = sealForEpoch("svc", "insight", { n: 1 }, 2, b64url(k2.sealPub));
     expect(await openValue("insight", boxed, dir, keys)).toMatchObject({ value: { n: 1 }, origin: "service", from: "svc" });
     expect(await code(openValue("insight", { ...boxed, from: "other" }, dir, keys))).toBe("SEALED_TAMPERED");
+  });
+
+  it("bounds a sealed value: 16 KiB of ciphertext on the wire, and the SDK refuses to seal more", async () => {
+    const env = await sealValue(phone, "phone", "n", "x", k2);
+    const bytes = (n: number) => "A".repeat(Math.ceil((n * 4) / 3));
+    expect(SealedUpdateData.safeParse({ name: "n", envelope: { ...env, ct: bytes(MAX_SEALED_CIPHERTEXT) } }).success).toBe(true);
+    expect(SealedUpdateData.safeParse({ name: "n", envelope: { ...env, ct: bytes(MAX_SEALED_CIPHERTEXT + 3) } }).success).toBe(false);
+    expect(SealedUpdateData.safeParse({ name: "no/slash", envelope: env }).success).toBe(false);
+    expect(SealedUpdateData.safeParse({ name: "n", envelope: { ...env, sig: env.sig.slice(1) } }).success).toBe(false);
+    await expect(sealValue(phone, "phone", "n", "x".repeat(MAX_SEALED_CIPHERTEXT), k2)).rejects.toMatchObject({ code: "TOO_LARGE" });
   });
 
   it("pads plaintext to 64 bytes so that sizes say less", async () => {

@@ -123,6 +123,12 @@ describe("sealed state", () => {
     // A stale-epoch write from a current member is refused too.
     const stale = { name: "journal", envelope: { ...(env as Extract<SealedEnvelope, { kind: "device" }>), from: "phone", epoch: 1 } };
     await expect(phone.client.send("SEALED_UPDATE", stale)).rejects.toMatchObject({ code: "STALE_EPOCH" });
+    // The removed laptop forgets its keys and is approved again: new keys, the current epoch, nothing of its old trust.
+    await laptop.sealed.forget();
+    expect(laptop.sealed.getSnapshot().status).toBe("unapproved");
+    await approve(phone, laptop, "laptop");
+    expect(laptop.sealed.getSnapshot().epoch).toBe(2);
+    expect((await laptop.sealed.get("journal"))?.value).toEqual({ text: AFTER_REMOVAL });
     for (const d of [phone, laptop, tablet, watch]) await d.client.close();
   });
 

@@ -82,6 +82,11 @@ export function SealedPanel() {
         {snap.status === "tampered" && snap.error && (
           <p className="error-text small" data-testid="sealed-error"><strong className="mono">{snap.error.code}</strong>: {snap.error.message}. Sealed state is not shown on this device.</p>
         )}
+        {(snap.status === "removed" || snap.status === "tampered") && (
+          <div className="row">
+            <button type="button" disabled={busy} onClick={() => run(() => sealed!.forget())}>Forget this device's keys and start over</button>
+          </div>
+        )}
         {snap.status === "ready" && <Ready snap={snap} me={me} run={run} busy={busy} />}
         {error && <p className="error-text small" role="alert">{error}</p>}
       </div>
