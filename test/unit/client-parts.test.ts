@@ -27,10 +27,20 @@ describe("backoff", () => {
 });
 
 describe("close policy", () => {
-  it("stops on 4000, 4001, 4003; refreshes on 4002; backs off on the rest", () => {
-    expect([4000, 4001, 4002, 4003, 4008, 4009, 4010, 1000, 1006, 1009, 1011].map((c) => [c, closePolicy(c)])).toEqual([
-      [4000, "terminal"], [4001, "terminal"], [4002, "refresh-token"], [4003, "terminal"], [4008, "backoff"], [4009, "backoff"],
-      [4010, "backoff"], [1000, "backoff"], [1006, "backoff"], [1009, "backoff"], [1011, "backoff"],
+  it("is the protocol's closeAction: stop, refresh, reconnect at once, or back off", () => {
+    const codes = [4000, 4001, 4002, 4003, 4008, 4009, 4010, 4011, 4012, 1000, 1006, 1009, 1011];
+    expect(codes.map((c) => [c, closePolicy(c)])).toEqual([
+      [4000, "stop"], [4001, "stop"], [4002, "refresh"], [4003, "stop"], [4008, "backoff"], [4009, "backoff"],
+      [4010, "reconnect"], [4011, "reconnect"], [4012, "reconnect"], [1000, "backoff"], [1006, "backoff"], [1009, "reconnect"], [1011, "backoff"],
+    ]);
+  });
+
+  it("follows the documented ranges for codes it does not know", () => {
+    const unknown = [4100, 4199, 4200, 4299, 4300, 4399, 4400, 4499, 4013, 4099, 4500, 4999, 3000, 1012];
+    expect(unknown.map((c) => [c, closePolicy(c)])).toEqual([
+      [4100, "stop"], [4199, "stop"], [4200, "refresh"], [4299, "refresh"], [4300, "backoff"], [4399, "backoff"],
+      [4400, "reconnect"], [4499, "reconnect"], [4013, "backoff"], [4099, "backoff"], [4500, "backoff"], [4999, "backoff"],
+      [3000, "backoff"], [1012, "backoff"],
     ]);
   });
 });
