@@ -106,7 +106,8 @@ describeBrowser("sealed state: Node, Chromium and a service", () => {
 
     // Approval: the code appears on both screens; the user compares and confirms on both.
     await inPage(page, "await dev.sealed.requestApproval();");
-    await waitForClient(node, () => node.sealed.getSnapshot().requests.some((r) => r.deviceId === "chromium"), "the request on the Node device");
+    // The sealed snapshot follows the client's asynchronously (verification): poll it.
+    await expect.poll(() => node.sealed.getSnapshot().requests.map((r) => r.deviceId), { timeout: 10_000 }).toContain("chromium");
     await node.sealed.beginApproval("chromium");
     await expect.poll(async () => (await pageSnap(page)).pairings[0]?.code, { timeout: 10_000 }).toMatch(/^\d{6}$/);
     const browserCode = (await pageSnap(page)).pairings[0]!.code;
