@@ -37,8 +37,9 @@ export interface PairingView {
   name?: string;
   /** The six digits to compare, once both random values are known. */
   code: string | null;
-  /** On the new device: the device that challenged it. */
+  /** On the new device: the device that challenged it, and its name in the directory. */
   approver?: string;
+  approverName?: string;
   outcome?: "approved" | "declined" | "cancelled";
   error?: { code: string; message: string };
 }
@@ -165,7 +166,7 @@ export class Approvals {
           const reveal = b64url(this.own.secret);
           this.own.approver = { deviceId: approver.deviceId, ed25519: approver.ed25519 };
           const code = pairingCode({ x25519: b64url(keys.x25519), ed25519: b64url(keys.ed25519) }, approver.ed25519, mine.challenge.nonce, reveal);
-          this.views.set(id, { ...view, code, approver: approver.deviceId });
+          this.views.set(id, { ...view, code, approver: approver.deviceId, ...(approver.name !== undefined ? { approverName: approver.name } : {}) });
           if (!mine.reveal) await this.ctx.send("PAIRING_UPDATE", { step: "reveal", deviceId: id, nonce: reveal });
         }
       }

@@ -67,7 +67,7 @@ export function SealedPanel() {
         )}
         {snap.status === "unapproved" && mine?.code && (
           <>
-            <p className="small">Does <strong>{mine.approver}</strong> show the same code?</p>
+            <p className="small">Does <strong>{mine.approverName ?? mine.approver}</strong> show the same code?</p>
             <Code code={mine.code} />
             {mine.outcome === "declined" ? <p className="error-text small">Declined. Ask again to start over.</p> : (
               <div className="row">
