@@ -1,4 +1,4 @@
-import { closeAction, type CloseAction } from "../protocol/index.js";
+import { CLOSE_MIN_DELAY_MS, closeAction, type CloseAction } from "../protocol/index.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import type { WebSocketFactory, WebSocketLike } from "./options.js";
 
@@ -9,7 +9,8 @@ export type ClosePolicy = CloseAction;
  * The protocol's `closeAction` (protocol/codes.ts, protocol.md 11), so the SDK and the contract
  * cannot drift: 4000/4001/4003 and 4100-4199 stop; 4002 and 4200-4299 refresh the token;
  * 1009, 4010-4012 and 4400-4499 reconnect at once; everything else (4008, 4009, 1006, 1011,
- * 4300-4399, unknown codes outside the ranges) backs off.
+ * 4300-4399, unknown codes outside the ranges) backs off, 4008 and 4009 for at least
+ * CLOSE_MIN_DELAY_MS.
  */
 export function closePolicy(code: number): ClosePolicy {
   return closeAction(code);
@@ -206,9 +207,12 @@ export class ReconnectingSocket {
     this.setStatus("reconnecting");
     // A `reconnect` close of a connection that was healthy goes again at once (with a small jitter);
     // one that follows a failed attempt backs off, so a server closing every try is not hammered.
+    const random = this.o.random ?? Math.random;
+    const least = CLOSE_MIN_DELAY_MS[code] ?? 0;
     const delay = policy === "reconnect" && this.attempts === 1
-      ? Math.round((this.o.random ?? Math.random)() * Math.min(RECONNECT_JITTER_MS, this.o.backoff.minDelayMs))
-      : backoffDelay(this.attempts, this.o.backoff, this.o.random);
+      ? Math.round(random() * Math.min(RECONNECT_JITTER_MS, this.o.backoff.minDelayMs))
+      // 4008 and 4009 wait the contract's least delay, jittered up to twice it, whatever the backoff says.
+      : Math.max(backoffDelay(this.attempts, this.o.backoff, this.o.random), Math.round(least * (1 + random())));
     this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = null;

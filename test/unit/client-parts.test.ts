@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffDelay } from "../../client/backoff.js";
 import { peekToken, randomId } from "../../client/ids.js";
 import { computeQuality, LinkQuality } from "../../client/link-quality.js";
@@ -6,7 +6,8 @@ import { DEFAULTS, resolveOptions } from "../../client/options.js";
 import { Outbox, parseStoredOutbox } from "../../client/outbox.js";
 import { Pacer } from "../../client/pacer.js";
 import { PersistQueue } from "../../client/persist-queue.js";
-import { closePolicy } from "../../client/reconnecting-socket.js";
+import { closePolicy, ReconnectingSocket } from "../../client/reconnecting-socket.js";
+import type { WebSocketFactory } from "../../client/options.js";
 import { SeqTracker } from "../../client/seq-tracker.js";
 import { memoryStorage, webStorage } from "../../client/storage.js";
 
@@ -43,6 +44,57 @@ describe("close policy", () => {
       [3000, "backoff"], [1012, "backoff"],
     ]);
   });
+});
+
+describe("reconnecting socket after 4008 and 4009", () => {
+  /** A socket factory whose sockets the test opens and closes by hand. */
+  function fakeSockets() {
+    const made: { close: (code: number) => void }[] = [];
+    class FakeSocket extends EventTarget {
+      readyState = 0;
+      constructor() {
+        super();
+        made.push({
+          close: (code) => {
+            this.readyState = 3;
+            this.dispatchEvent(Object.assign(new Event("close"), { code, reason: "" }));
+          },
+        });
+        queueMicrotask(() => {
+          this.readyState = 1;
+          this.dispatchEvent(new Event("open"));
+        });
+      }
+      send() {}
+      close() {}
+    }
+    return { made, WebSocket: FakeSocket as unknown as WebSocketFactory };
+  }
+
+  for (const [code, least] of [[4009, 30_000], [4008, 60_000]] as const) {
+    it(`${code} waits ${least / 1000}-${(2 * least) / 1000} s, whatever the backoff says`, async () => {
+      vi.useFakeTimers();
+      try {
+        const { made, WebSocket } = fakeSockets();
+        const socket = new ReconnectingSocket({
+          target: async () => ({ url: "wss://x/ws" }), WebSocket, backoff: { minDelayMs: 10, maxDelayMs: 50, factor: 2, jitter: 0 },
+          maxRetries: 10, connectTimeoutMs: 5000, onOpen: () => {}, onMessage: () => {}, onClose: () => {}, onStatus: () => {}, onTargetError: () => {},
+          random: () => 0.5,
+        });
+        socket.start();
+        await vi.advanceTimersByTimeAsync(1);
+        expect(made).toHaveLength(1);
+        made[0]!.close(code);
+        await vi.advanceTimersByTimeAsync(least - 1);
+        expect(made).toHaveLength(1);
+        await vi.advanceTimersByTimeAsync(least);
+        expect(made).toHaveLength(2);
+        socket.close();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  }
 });
 
 describe("seq tracker", () => {
