@@ -84,6 +84,8 @@ export class SealedClient {
   private readonly listeners = new Set<() => void>();
   private readonly sealedHandlers = new Set<(change: SealedChange) => void>();
   private readonly opened = new Map<string, { version: number; result: SealedValue | SealedError }>();
+  /** What `onSealed` last handed over per name: version and outcome. */
+  private readonly emitted = new Map<string, string>();
   private readonly approvals: Approvals;
   private work: Promise<void> = Promise.resolve();
   private readonly storage: NerveStorage;
@@ -291,6 +293,7 @@ export class SealedClient {
     this.dir = null;
     this.keys = new Map();
     this.opened.clear();
+    this.emitted.clear();
     return true;
   }
 
@@ -387,6 +390,10 @@ export class SealedClient {
     if (raw === undefined) return;
     const version = snap.versions[key] ?? 0;
     const result = await this.open(name, raw, version);
+    // A resync (SYNCED, a reset STATE) goes over every key again: hand over only what changed.
+    const outcome = `${version}:${result instanceof SealedError ? result.code : "ok"}`;
+    if (this.emitted.get(name) === outcome) return;
+    this.emitted.set(name, outcome);
     const change: SealedChange = result instanceof SealedError ? { name, version, error: result } : { name, version, value: result };
     for (const h of this.sealedHandlers) {
       try {

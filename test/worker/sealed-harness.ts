@@ -5,15 +5,15 @@ import { selfWebSocket, waitFor, type SelfSocket } from "./client-harness.js";
 import { hubOf, userToken } from "./helpers.js";
 
 /** A device of `user` with sealed state, through the real Worker; every frame it sends or receives is kept. */
-export function sealedDevice(user: string, deviceId: string) {
+export function sealedDevice(user: string, deviceId: string, network: { down?: () => boolean } = {}) {
   const received: string[] = [];
-  const net = selfWebSocket({ loseIncoming: (t) => (received.push(t), false) });
+  const net = selfWebSocket({ ...network, loseIncoming: (t) => (received.push(t), false) });
   const client = withSealed(
     createNerveClient({ url: "wss://nerve.test/ws", getToken: () => userToken(user, { device: deviceId }), storage: memoryStorage(), WebSocket: net }),
     { keyStore: bytesKeyStore(memoryStorage()), storage: memoryStorage(), deviceName: deviceId },
   );
   const frames = () => [...received, ...net.sockets.flatMap((s: SelfSocket) => s.sent)];
-  return { client, sealed: client.sealed, frames };
+  return { client, sealed: client.sealed, frames, received, net };
 }
 export type SealedDevice = ReturnType<typeof sealedDevice>;
 

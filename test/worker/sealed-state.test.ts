@@ -132,6 +132,36 @@ describe("sealed state", () => {
     for (const d of [phone, laptop, tablet, watch]) await d.client.close();
   });
 
+  it("a device that was away catches up on sealed keys as on any state: the latest value, once, coalesced", async () => {
+    const user = uniqueUser("sealed-catchup");
+    let down = false;
+    const phone = sealedDevice(user, "phone");
+    const laptop = sealedDevice(user, "laptop", { down: () => down });
+    await phone.client.whenSynced();
+    await phone.sealed.settled();
+    await phone.sealed.setup();
+    await laptop.client.whenSynced();
+    await approve(phone, laptop, "laptop");
+    const seen: unknown[] = [];
+    laptop.sealed.onSealed((c) => seen.push(c.value?.value ?? c.error?.code));
+
+    down = true;
+    laptop.net.sockets.at(-1)!.drop();
+    await waitFor(() => laptop.client.getSnapshot().status !== "connected", "the laptop offline");
+    for (let i = 1; i <= 5; i++) await phone.sealed.set("journal", { n: i });
+    const from = laptop.received.length;
+    down = false;
+    laptop.client.reconnect();
+    await waitFor(() => laptop.client.getSnapshot().synced && laptop.client.getSnapshot().versions["sealed.journal"] !== undefined, "the laptop caught up");
+    await laptop.sealed.settled();
+    const catchUp = laptop.received.slice(from);
+    // One STATE carries the latest ciphertext; none of the five events is replayed.
+    expect(catchUp.filter((f) => f.startsWith('{"type":"STATE"') && f.includes('"sealed.journal"'))).toHaveLength(1);
+    expect(catchUp.filter((f) => f.includes('"type":"SEALED_UPDATE"'))).toHaveLength(0);
+    expect(seen).toEqual([{ n: 5 }]);
+    for (const d of [phone, laptop]) await d.client.close();
+  });
+
   it("a tampered ciphertext and a directory the server altered are refused with coded errors", async () => {
     const user = uniqueUser("sealed-tamper");
     const phone = sealedDevice(user, "phone");
