@@ -13,10 +13,13 @@ import { Approvals, type PairingRequest, type PairingView } from "./approvals.js
 import { b64url, equalBytes, fromB64url } from "./bytes.js";
 import { defaultKeyStore, type DeviceKeys, type DeviceKeyStore } from "./device-keys.js";
 import { signLink, verifyDirectory, type Pin, type VerifiedDirectory } from "./directory.js";
-import { openValue, sealValue, type OpenedValue } from "./envelopes.js";
+import { sealValue } from "./envelopes.js";
 import { makeGrant, openKeys, wrapPrevious } from "./grants.js";
 import { epochKeys, randomBytes, type EpochKeys } from "./primitives.js";
 import { SealedError } from "./sealed-error.js";
+import { SealedValues, type Opener, type SealedChange, type SealedValue } from "./sealed-values.js";
+
+export type { SealedChange, SealedValue } from "./sealed-values.js";
 
 export interface SealedOptions {
   /** Where this device's key pairs live. Default: non-extractable WebCrypto keys in IndexedDB where supported, else bytes in `storage`. */
@@ -47,16 +50,6 @@ export interface SealedSnapshot {
   error: { code: string; message: string } | null;
 }
 
-/** A sealed value as `get` returns it and `onSealed` hands it over. */
-export interface SealedValue extends OpenedValue {
-  name: string;
-  /** The hub's version of the key (use as baseVersion). */
-  version: number;
-}
-
-/** What `onSealed` gets: a verified value, or the coded refusal of one that failed verification. */
-export type SealedChange = { name: string; version: number; value: SealedValue; error?: undefined } | { name: string; version: number; value?: undefined; error: SealedError };
-
 /** Resolves once the client's verified epoch is above `epoch` (a rotation arrived), or after 10 s. */
 function waitForEpochAbove(sealed: SealedClient, epoch: number): Promise<void> {
   return new Promise((resolve) => {
@@ -82,10 +75,7 @@ export class SealedClient {
   private keys = new Map<number, EpochKeys>();
   private snap: SealedSnapshot = { status: "waiting", keyKind: null, epoch: 0, members: [], pairings: [], requests: [], error: null };
   private readonly listeners = new Set<() => void>();
-  private readonly sealedHandlers = new Set<(change: SealedChange) => void>();
-  private readonly opened = new Map<string, { version: number; result: SealedValue | SealedError }>();
-  /** What `onSealed` last handed over per name: version and outcome. */
-  private readonly emitted = new Map<string, string>();
+  private readonly values = new SealedValues();
   private readonly approvals: Approvals;
   private work: Promise<void> = Promise.resolve();
   private readonly storage: NerveStorage;
@@ -142,8 +132,7 @@ export class SealedClient {
    * @example client.sealed.onSealed(({ name, value, error }) => error ? warn(error.code) : show(name, value.value))
    */
   onSealed(handler: (change: SealedChange) => void): () => void {
-    this.sealedHandlers.add(handler);
-    return () => this.sealedHandlers.delete(handler);
+    return this.values.on(handler);
   }
 
   /**
@@ -178,7 +167,7 @@ export class SealedClient {
     const snap = this.client.getSnapshot();
     const raw = (snap.state as Record<string, unknown>)[key];
     if (raw === undefined) return undefined;
-    const result = await this.open(name, raw, snap.versions[key] ?? 0);
+    const result = await this.values.open(name, raw, snap.versions[key] ?? 0, this.opener());
     if (result instanceof SealedError) throw result;
     return result;
   }
@@ -292,8 +281,7 @@ export class SealedClient {
     this.approvedBy = parsed.approvedBy ?? null;
     this.dir = null;
     this.keys = new Map();
-    this.opened.clear();
-    this.emitted.clear();
+    this.values.clear();
     return true;
   }
 
@@ -365,43 +353,15 @@ export class SealedClient {
     return dir.links.some((l) => l.op === "add" && same(l.device) && l.signer === by.deviceId && dir.history.get(by.deviceId)?.device.ed25519 === by.ed25519);
   }
 
-  private async open(name: string, raw: unknown, version: number): Promise<SealedValue | SealedError> {
-    const cached = this.opened.get(name);
-    if (cached && cached.version === version && !(cached.result instanceof SealedError && cached.result.code === SealedErrorCode.SEALED_LOCKED)) return cached.result;
-    let result: SealedValue | SealedError;
-    if (!this.dir) {
-      result = new SealedError(SealedErrorCode.SEALED_LOCKED, `sealed state is ${this.snap.status} on this device`);
-    } else {
-      try {
-        result = { name, version, ...(await openValue(name, raw, this.dir, this.keys)) };
-      } catch (err) {
-        if (!(err instanceof SealedError)) throw err;
-        result = err;
-      }
-    }
-    this.opened.set(name, { version, result });
-    return result;
+  private opener(): Opener {
+    return this.dir ? { dir: this.dir, keys: this.keys } : { dir: null, reason: `sealed state is ${this.snap.status} on this device` };
   }
 
   private async emitSealed(name: string): Promise<void> {
     const key = `${SEALED_PREFIX}${name}`;
     const snap = this.client.getSnapshot();
     const raw = (snap.state as Record<string, unknown>)[key];
-    if (raw === undefined) return;
-    const version = snap.versions[key] ?? 0;
-    const result = await this.open(name, raw, version);
-    // A resync (SYNCED, a reset STATE) goes over every key again: hand over only what changed.
-    const outcome = `${version}:${result instanceof SealedError ? result.code : "ok"}`;
-    if (this.emitted.get(name) === outcome) return;
-    this.emitted.set(name, outcome);
-    const change: SealedChange = result instanceof SealedError ? { name, version, error: result } : { name, version, value: result };
-    for (const h of this.sealedHandlers) {
-      try {
-        h(change);
-      } catch {
-        // a throwing handler must not stop the others, nor the verification queue
-      }
-    }
+    if (raw !== undefined) await this.values.emit(name, raw, snap.versions[key] ?? 0, this.opener());
   }
 
   private publish(patch: Partial<SealedSnapshot>): void {
