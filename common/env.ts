@@ -3,6 +3,8 @@ export interface Env {
   /** The UserHub namespace; reach a hub through `hubOf` (src/hub.ts), typed by `HubRpc`. */
   USER_HUB: DurableObjectNamespace;
   ASSETS?: Fetcher;
+  /** Workers Analytics Engine (dataset nerve_metrics); optional: without it no points are written. */
+  ANALYTICS?: AnalyticsEngineDataset;
   JWT_SECRET?: string;
   JWT_JWKS_URL?: string;
   JWT_ISSUER?: string;

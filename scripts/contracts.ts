@@ -9,7 +9,7 @@ import {
   AcceptedFrame, BatchBody, CAS_TYPES, SealedServiceBody, BatchItem, CLIENT_MESSAGE_DATA, CreditUpdateBody, DATA_OPTIONAL, DeviceConnectedFrame,
   DeviceDisconnectedFrame, DreamBody, DreamResultBody, ErrorFrame, EVENT_DATA, EVENT_TYPES, EventsFrame, EventsQuery,
   PongFrame, PromptChangeBody, ShootProgressBody, STATE_UPDATE_TYPES, StateBody, StateFrame, SyncedFrame, WelcomeFrame,
-  ClientEnvelope, NerveEventSchema, type ClientMessageType,
+  ClientEnvelope, MetricsAnswer, NerveEventSchema, type ClientMessageType,
 } from "../protocol/index.js";
 import {
   BatchAnswer, DreamAnswer, DreamResultAnswer, EraseAnswer, ErrorBodySchema, EventsPageAnswer, FanoutAnswer, MeSnapshot,
@@ -126,7 +126,7 @@ export function contractDocuments(): Record<string, Json> {
       "The JSON body of each HTTP answer, named by route and status (docs/protocol.md section 13).",
       {
         ErrorBody: ErrorBodySchema, PublishAnswer, FanoutAnswer, BatchAnswer, DreamAnswer, DreamResultAnswer,
-        UserSnapshot, EraseAnswer, StatusAnswer, MeSnapshot, EventsPageAnswer,
+        UserSnapshot, EraseAnswer, StatusAnswer, MeSnapshot, EventsPageAnswer, MetricsAnswer,
       }, true,
       {
         ErrorBody: "every HTTP error (4xx, 5xx)",
@@ -140,6 +140,7 @@ export function contractDocuments(): Record<string, Json> {
         StatusAnswer: "200 of GET /api/sync/status",
         MeSnapshot: "200 of GET /api/me",
         EventsPageAnswer: "200 of GET /api/me/events",
+        MetricsAnswer: "200 of GET /api/sync/users/:userId/metrics",
       },
     ),
   };
@@ -189,6 +190,9 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   "/api/sync/users/{userId}": {
     get: { summary: "A user's state, versions and devices", auth: "service", scope: "sync:read", ok: [200, "UserSnapshot"], params: [userIdParam], errors: READ_ERRORS },
     delete: { summary: "Erase a user (a new epoch); closes their sockets with 4011", auth: "service", scope: "sync:publish", ok: [200, "EraseAnswer"], params: [userIdParam], errors: READ_ERRORS },
+  },
+  "/api/sync/users/{userId}/metrics": {
+    get: { summary: "A user's hub counters: events, bytes, sockets, catch-ups, refusals, wakes, storage", auth: "service", scope: "sync:read", ok: [200, "MetricsAnswer"], params: [userIdParam], errors: READ_ERRORS },
   },
   "/api/sync/users/{userId}/state/{key}": {
     delete: {
@@ -251,7 +255,7 @@ export function openApiDocument(): Json {
     openapi: "3.1.0",
     info: {
       title: "Nerve HTTP API",
-      version: "1.1.0",
+      version: "1.2.0",
       description: "Per-user real-time sync: the HTTP routes (docs/protocol.md section 13). The WebSocket /ws is described in docs/protocol.md and docs/schema/. Generated from protocol/ by npm run contracts.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
