@@ -60,6 +60,11 @@ export class Approvals {
   private own: { secret: Uint8Array; commit: string; approver?: { deviceId: string; ed25519: string } } | null = null;
   /** Challenges this device sent, by the device they approve. */
   private readonly challenges = new Map<string, string>();
+  /**
+   * The request each code was computed from: approval adds exactly these keys, whatever the
+   * pairing key says later (the server could swap it after the user compared the codes).
+   */
+  private readonly compared = new Map<string, PairingState["request"]>();
   private readonly views = new Map<string, PairingView>();
 
   constructor(private readonly ctx: ApprovalContext) {}
@@ -114,6 +119,7 @@ export class Approvals {
     if (!p || p.closed) throw new SealedError(SealedErrorCode.PAIRING_FAILED, `${deviceId} has no open request`);
     const nonce = b64url(randomBytes(32));
     this.challenges.set(deviceId, nonce);
+    this.compared.delete(deviceId);
     this.views.set(deviceId, { role: "approver", deviceId, ...(p.request.name !== undefined ? { name: p.request.name } : {}), code: null });
     this.ctx.changed();
     await this.ctx.send("PAIRING_UPDATE", { step: "challenge", deviceId, by: this.ctx.me().id, nonce });
@@ -122,12 +128,12 @@ export class Approvals {
   /** Approved device: the codes matched. Adds the device to the directory and grants it the key, in one write. */
   async approve(deviceId: string): Promise<void> {
     const view = this.views.get(deviceId);
-    const p = pairingOf(this.ctx.state(), deviceId);
+    const request = this.compared.get(deviceId);
     const v = this.ctx.verified();
-    if (!view?.code || !p || view.role !== "approver") throw new SealedError(SealedErrorCode.PAIRING_FAILED, `no compared code for ${deviceId}`);
+    if (!view?.code || !request || view.role !== "approver") throw new SealedError(SealedErrorCode.PAIRING_FAILED, `no compared code for ${deviceId}`);
     if (!v) throw new SealedError(SealedErrorCode.SEALED_LOCKED, "this device is not approved itself");
     const { id, keys } = this.ctx.me();
-    const device: DirectoryDevice = { deviceId, ...(p.request.name !== undefined ? { name: p.request.name } : {}), x25519: p.request.x25519, ed25519: p.request.ed25519 };
+    const device: DirectoryDevice = { deviceId, ...(request.name !== undefined ? { name: request.name } : {}), x25519: request.x25519, ed25519: request.ed25519 };
     const link = await signLink(keys, {
       v: 1, seq: v.dir.head.seq + 1, prev: v.dir.head.hash, op: "add", device, epoch: v.dir.epoch, sealPub: v.dir.sealPub, signer: id, at: Date.now(),
     });
@@ -135,6 +141,7 @@ export class Approvals {
     await this.ctx.send("KEYRING_UPDATE", { link, grants: [grant] }, this.ctx.versions()[KEYRING_KEY] ?? 0);
     this.views.set(deviceId, { ...view, outcome: "approved" });
     this.challenges.delete(deviceId);
+    this.compared.delete(deviceId);
     this.ctx.changed();
     await this.ctx.send("PAIRING_UPDATE", { step: "close", deviceId, outcome: "approved" });
   }
@@ -143,6 +150,7 @@ export class Approvals {
     const view = this.views.get(deviceId);
     if (view) this.views.set(deviceId, { ...view, outcome: "declined" });
     this.challenges.delete(deviceId);
+    this.compared.delete(deviceId);
     this.ctx.changed();
     await this.ctx.send("PAIRING_UPDATE", { step: "close", deviceId, outcome: "declined" });
   }
@@ -181,6 +189,7 @@ export class Approvals {
         this.views.set(deviceId, { ...view, error: { code: SealedErrorCode.PAIRING_FAILED, message: "the reveal does not match the request's commitment" } });
         continue;
       }
+      this.compared.set(deviceId, p.request);
       this.views.set(deviceId, { ...view, code: pairingCode(p.request, b64url(keys.ed25519), nonce, p.reveal.nonce) });
     }
   }

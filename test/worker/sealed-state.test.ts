@@ -162,6 +162,35 @@ describe("sealed state", () => {
     for (const d of [phone, laptop]) await d.client.close();
   });
 
+  it("approval adds the keys whose code the user compared, even when the server swaps the request afterwards", async () => {
+    const user = uniqueUser("sealed-swap");
+    const phone = sealedDevice(user, "phone");
+    const laptop = sealedDevice(user, "laptop");
+    await phone.client.whenSynced();
+    await phone.sealed.settled();
+    await phone.sealed.setup();
+    await laptop.client.whenSynced();
+    await laptop.sealed.requestApproval();
+    await waitFor(() => phone.sealed.getSnapshot().requests.some((r) => r.deviceId === "laptop"), "the request");
+    await phone.sealed.beginApproval("laptop");
+    await waitFor(() => phone.sealed.getSnapshot().pairings.find((p) => p.deviceId === "laptop")?.code, "the approver's code");
+    await waitFor(() => laptop.sealed.getSnapshot().pairings[0]?.code, "the new device's code");
+    const real = (laptop.client.getSnapshot().state["pairing.laptop"] as { request: { x25519: string } }).request.x25519;
+    const fake = Keyring.parse(phone.client.getSnapshot().state.keyring).links[0]!.sealPub;
+    await runInDurableObject(hubOf(user), (_i, state) => {
+      const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM state WHERE key = 'pairing.laptop'").one();
+      const value = JSON.parse(row.value) as { request: { x25519: string; ed25519: string } };
+      state.storage.sql.exec("UPDATE state SET value = ? WHERE key = 'pairing.laptop'", JSON.stringify({ ...value, request: { ...value.request, x25519: fake, ed25519: fake } }));
+    });
+    await phone.client.send("STATE_SYNC", {});
+    await waitFor(() => (phone.client.getSnapshot().state["pairing.laptop"] as { request: { x25519: string } }).request.x25519 === fake, "the swapped request on the phone");
+    await laptop.sealed.confirmPairing(true);
+    await phone.sealed.approve("laptop");
+    await waitFor(() => laptop.sealed.getSnapshot().status === "ready", "the laptop approved with its own keys");
+    expect(Keyring.parse(phone.client.getSnapshot().state.keyring).links[1]!.device!.x25519).toBe(real);
+    for (const d of [phone, laptop]) await d.client.close();
+  });
+
   it("a tampered ciphertext and a directory the server altered are refused with coded errors", async () => {
     const user = uniqueUser("sealed-tamper");
     const phone = sealedDevice(user, "phone");
