@@ -43,7 +43,7 @@ export const CLIENT_MESSAGE_DATA = {
   STATE_SYNC: z.strictObject({}),
   /** Extension: a fresh token for this socket, sent before the current one expires. */
   REFRESH: z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(8192)) }),
-  /** Extension: sealed state (protocol.md 15). Each becomes the event of the same type. */
+  /** Extension: sealed state (protocol.md 16). Each becomes the event of the same type. */
   SEALED_UPDATE: SealedUpdateData,
   KEYRING_UPDATE: KeyringUpdateData,
   PAIRING_UPDATE: PairingUpdateData,

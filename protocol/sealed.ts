@@ -1,7 +1,7 @@
 /**
  * Sealed (end-to-end encrypted) state: the shapes the hub stores and relays without reading them.
  * The hub checks only these shapes and who may write what; every cryptographic check happens on
- * devices (client/sealed/). Design and threat model: docs/encryption.md; wire: protocol.md 15.
+ * devices (client/sealed/). Design and threat model: docs/encryption.md; wire: protocol.md 16.
  */
 import * as z from "zod/mini";
 import { DeviceName, Id } from "./ids.js";

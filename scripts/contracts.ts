@@ -5,54 +5,18 @@
  * fails when the checked-in files differ from what this generates.
  */
 import * as z from "zod/mini";
+import { asyncApiDocument } from "./asyncapi.js";
+import { clientMessageSchemas, serverFrameSchemas, toSchema, type Json, type Schema } from "./json-schema.js";
 import {
-  AcceptedFrame, BatchBody, CAS_TYPES, SealedServiceBody, BatchItem, CLIENT_MESSAGE_DATA, CreditUpdateBody, DATA_OPTIONAL, DeviceConnectedFrame,
-  DeviceDisconnectedFrame, DreamBody, DreamResultBody, ErrorFrame, EVENT_DATA, EVENT_TYPES, EventsFrame, EventsQuery,
-  PongFrame, PromptChangeBody, ShootProgressBody, STATE_UPDATE_TYPES, StateBody, StateFrame, SyncedFrame, WelcomeFrame,
-  ClientEnvelope, MetricsAnswer, NerveEventSchema, type ClientMessageType,
+  BatchBody, BatchItem, CreditUpdateBody, DreamBody, DreamResultBody, EVENT_DATA, EVENT_TYPES, EventsQuery, MetricsAnswer,
+  PromptChangeBody, SealedServiceBody, ShootProgressBody, StateBody,
 } from "../protocol/index.js";
 import {
   BatchAnswer, DreamAnswer, DreamResultAnswer, EraseAnswer, ErrorBodySchema, EventsPageAnswer, FanoutAnswer, MeSnapshot,
   PublishAnswer, STATE_VALUES, StatusAnswer, UserSnapshot,
 } from "../protocol/contract-schemas.js";
 
-type Schema = z.ZodMiniType;
-type Json = { [key: string]: unknown };
-
 const BASE = "https://nerve.dev/schema/";
-
-/** One client message type as a whole frame: the envelope with its `type` and `data`. */
-function clientMessage(type: ClientMessageType): Schema {
-  const data = CLIENT_MESSAGE_DATA[type] as Schema;
-  // Derived from the envelope the hub parses, so that a field added there (baseVersion, at) cannot be missed here.
-  const envelope = STATE_UPDATE_TYPES.has(type) ? ClientEnvelope
-    : CAS_TYPES.has(type) ? z.omit(ClientEnvelope, { at: true })
-    : z.omit(ClientEnvelope, { baseVersion: true, at: true });
-  return z.extend(envelope, { type: z.literal(type), data: DATA_OPTIONAL.has(type) ? z.optional(data) : data });
-}
-
-/** One durable event type as its frame. */
-function eventFrame(type: (typeof EVENT_TYPES)[number]): Schema {
-  return z.extend(NerveEventSchema, { type: z.literal(type), data: EVENT_DATA[type] });
-}
-
-/** Drops `additionalProperties: false` everywhere: readers of what the server sends ignore unknown fields. */
-function open(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(open);
-  if (node === null || typeof node !== "object") return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === "additionalProperties" && v === false) continue;
-    out[k] = open(v);
-  }
-  return out;
-}
-
-function toSchema(schema: Schema, reader: boolean): Json {
-  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "throw" }) as Json;
-  delete json.$schema;
-  return (reader ? open(json) : json) as Json;
-}
 
 /**
  * A document of named schemas: `$defs` holds each, and the document itself matches any of them.
@@ -77,21 +41,16 @@ const STATE_DEF_NAMES: Record<string, string> = { "shoots.<shootId>": "shoot", "
 
 /** Every contract document, by file name (without `.json`). */
 export function contractDocuments(): Record<string, Json> {
-  const clientTypes = Object.keys(CLIENT_MESSAGE_DATA) as ClientMessageType[];
   return {
     "client-messages": document(
       "client-messages", "Nerve client messages",
       "Every JSON frame a client may send on /ws, one definition per type (docs/protocol.md section 7).",
-      Object.fromEntries(clientTypes.map((t) => [t, clientMessage(t)])), false,
+      clientMessageSchemas(), false,
     ),
     "server-frames": document(
       "server-frames", "Nerve server frames",
       "Every JSON frame the server sends on /ws: ephemeral frames and one definition per durable event type (docs/protocol.md sections 6 and 8). Ignore unknown types and fields.",
-      {
-        WELCOME: WelcomeFrame, STATE: StateFrame, EVENTS: EventsFrame, SYNCED: SyncedFrame, PONG: PongFrame,
-        ACCEPTED: AcceptedFrame, ERROR: ErrorFrame, DEVICE_CONNECTED: DeviceConnectedFrame, DEVICE_DISCONNECTED: DeviceDisconnectedFrame,
-        ...Object.fromEntries(EVENT_TYPES.map((t) => [t, eventFrame(t)])),
-      }, true,
+      serverFrameSchemas(), true,
     ),
     events: document(
       "events", "Nerve event data",
@@ -148,7 +107,7 @@ export function contractDocuments(): Record<string, Json> {
 
 /** The text of each file under docs/schema/, as checked in. */
 export function contractFiles(): Record<string, string> {
-  const docs = { ...contractDocuments(), openapi: openApiDocument() };
+  const docs = { ...contractDocuments(), openapi: openApiDocument(), asyncapi: asyncApiDocument() };
   return Object.fromEntries(Object.entries(docs).map(([name, doc]) => [`${name}.json`, `${JSON.stringify(doc, null, 2)}\n`]));
 }
 

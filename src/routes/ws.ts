@@ -1,6 +1,5 @@
 import { Hono, type Context } from "hono";
-import * as z from "zod/mini";
-import { BEARER_PREFIX, CloseCode, DeviceName, Epoch, ErrorCode, Id, Platform, SUBPROTOCOL, Topic, toWireIssues } from "../../protocol/index.js";
+import { BEARER_PREFIX, CloseCode, ConnectQuery, ErrorCode, SUBPROTOCOL, toWireIssues } from "../../protocol/index.js";
 import { CATCH_UP_HEADER, CONNECT_HEADER, type ConnectParams } from "../../common/hub-rpc.js";
 import { connectPoint, writePoints } from "../../common/analytics.js";
 import { log } from "../../common/log.js";
@@ -10,16 +9,6 @@ import { configOf } from "../config-cache.js";
 import { hubStub } from "../hub.js";
 import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
-
-const ConnectQuery = z.object({
-  since: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer")), z.transform(Number))),
-  epoch: z.optional(Epoch),
-  device: z.optional(Id),
-  platform: z.optional(Platform),
-  name: z.optional(DeviceName),
-  batch: z.optional(z.pipe(z.enum(["0", "1"]), z.transform((v) => v === "1"))),
-  topics: z.optional(z.pipe(z.pipe(z.string(), z.transform((s) => s.split(",").map((t) => t.trim()).filter(Boolean))), z.array(Topic).check(z.minLength(1, "name at least one topic")))),
-});
 
 /** A close frame's reason may hold at most 123 bytes of UTF-8. */
 const MAX_REASON_BYTES = 123;
