@@ -3,6 +3,10 @@ export interface Env {
   /** The UserHub namespace; reach a hub through `hubOf` (src/hub.ts), typed by `HubRpc`. */
   USER_HUB: DurableObjectNamespace;
   ASSETS?: Fetcher;
+  /** `POST /api/sync/broadcast`: the queue its batches go onto (wrangler.toml [[queues.producers]]). */
+  BROADCAST_QUEUE?: Queue;
+  /** One BroadcastLedger per broadcast id: its progress (src/broadcast/ledger.ts). */
+  BROADCAST_LEDGER?: DurableObjectNamespace;
   JWT_SECRET?: string;
   JWT_JWKS_URL?: string;
   JWT_ISSUER?: string;

@@ -5,6 +5,7 @@ import type { Env } from "../common/env.js";
 import openapi from "../docs/schema/openapi.json";
 import { isAppRoute } from "./app-routes.js";
 import { apiError } from "./errors.js";
+import { broadcastRoutes } from "./routes/broadcast.js";
 import { devRoutes } from "./routes/dev.js";
 import { meRoutes } from "./routes/me.js";
 import { syncRoutes } from "./routes/sync.js";
@@ -14,6 +15,7 @@ import { wsRoute } from "./routes/ws.js";
 export const app = new Hono<{ Bindings: Env }>()
   .route("/ws", wsRoute)
   .route("/api/sync", syncRoutes)
+  .route("/api/sync", broadcastRoutes)
   .route("/api/me", meRoutes)
   .route("/api/dev", devRoutes)
   // OpenAPI 3.1 of the HTTP routes: the checked-in file generated from protocol/ (npm run contracts).

@@ -1,4 +1,19 @@
+import type { Env } from "../common/env.js";
 import { app } from "./app.js";
+import { consumeBroadcasts } from "./broadcast/consumer.js";
 
 export { UserHub } from "../durable-objects/user-hub.js";
-export default app;
+export { BroadcastLedger } from "../durable-objects/broadcast/broadcast-ledger.js";
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    try {
+      await consumeBroadcasts(batch, env);
+    } catch (err) {
+      // consumeBroadcasts settles each message itself; this is a broken setup. Retry what is left.
+      console.error("queue() failed:", err);
+      batch.retryAll();
+    }
+  },
+} satisfies ExportedHandler<Env>;
