@@ -55,6 +55,17 @@ export default defineConfig({
         },
       },
       {
+        // A broadcast to 10,000 users through the local queue simulation (npm run test:broadcast-scale):
+        // minutes in local workerd, where every new hub is a new SQLite file; it prints delivery time and hub calls.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: workerBindings },
+          }),
+        ],
+        test: { name: "worker-scale", include: ["test/worker-scale/**/*.test.ts"], testTimeout: 1_800_000 },
+      },
+      {
         // A dream processor URL without a secret of its own: a config error only dream cycles may feel.
         plugins: [
           cloudflareTest({
