@@ -35,5 +35,6 @@ export interface Env {
   MAX_SERVER_FRAME_BYTES?: string;
   MAX_UNACKED_BYTES?: string;
   MAX_BATCH_BODY_BYTES?: string;
+  RECONNECT_SPREAD_MS?: string;
   DEV_SIGN_IN?: string;
 }

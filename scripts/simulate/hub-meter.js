@@ -9,15 +9,17 @@ import worker, { UserHub as Hub } from "./index.js";
 
 let meters = fresh();
 function fresh() {
-  return { kinds: {}, instances: 0, alarmsSet: 0, dbBytes: {} };
+  return { kinds: {}, instances: 0, alarmsSet: 0, dbBytes: {}, publishWrites: {} };
 }
 
 function charge(kind, cursors) {
   const k = (meters.kinds[kind] ??= { calls: 0, rowsRead: 0, rowsWritten: 0 });
   k.calls++;
-  for (const c of cursors) {
+  for (const [query, c] of cursors) {
     k.rowsRead += c.rowsRead;
     k.rowsWritten += c.rowsWritten;
+    // Where a publish's rows written go, by statement: what the write path could save.
+    if (kind === "publish" && c.rowsWritten) meters.publishWrites[query] = (meters.publishWrites[query] ?? 0) + c.rowsWritten;
   }
   cursors.length = 0;
 }
@@ -29,7 +31,7 @@ export class UserHub extends Hub {
     const exec = sql.exec.bind(sql);
     sql.exec = (...args) => {
       const cursor = exec(...args);
-      cursors.push(cursor);
+      cursors.push([String(args[0]).replace(/\s+/g, " ").slice(0, 48), cursor]);
       return cursor;
     };
     const setAlarm = ctx.storage.setAlarm.bind(ctx.storage);
