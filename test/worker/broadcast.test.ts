@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { deliveryKey, type BroadcastMessage } from "../../common/broadcast.js";
-import type { BroadcastStatus } from "../../protocol/index.js";
+import { BroadcastAccepted, BroadcastStatus } from "../../protocol/index.js";
 import { api, device, hubOf, serviceToken, uniqueUser, userToken } from "./helpers.js";
 
 const prompt = { promptId: "p-announce", action: "created", title: "New prompts are here" };
@@ -28,9 +28,11 @@ describe("POST /api/sync/broadcast", () => {
     const res = await api("/api/sync/broadcast", { token, body: { userIds: [...users, users[1]], type: "PROMPT_CHANGE", data: prompt, segment: "plan.pro" } });
     expect(res.status).toBe(202);
     expect(res.json).toEqual({ broadcastId: expect.stringMatching(/^b-[0-9a-f-]{36}$/), total: 5, batches: 1 });
+    expect(BroadcastAccepted.safeParse(res.json).success).toBe(true);
     const live = await phone.client.next();
     expect([live.type, live.seq, live.from, live.data]).toEqual(["PROMPT_CHANGE", 1, "test-service", prompt]);
     const s = await until(res.json.broadcastId, token, (x) => x.state === "done");
+    expect(BroadcastStatus.safeParse(s).success).toBe(true);
     expect(s).toMatchObject({ type: "PROMPT_CHANGE", segment: "plan.pro", total: 5, applied: 5, failed: 0, retrying: 0, pending: 0, duplicates: 0, hubCalls: 5, devicesReached: 1, failures: [] });
     for (const u of users) {
       const snap = await api(`/api/sync/users/${u}`, { token });
