@@ -11,7 +11,8 @@
  * messagesPerMinute, autoConnect, retryOnOnline, logger.
  *
  * Reading:
- *   client.status       "connecting" | "connected" | "reconnecting" | "offline" | "closed"
+ *   client.phase        "idle" | "connecting" | "catching-up" | "synced" | "reconnecting" | "offline" | "refused" | "closed"
+ *   client.status       "connecting" | "connected" | "reconnecting" | "offline" | "closed" (derived from phase)
  *   client.state        the mirrored state: limbic, convergence, posture, credits, dreams, "shoots.<id>"
  *   client.versions     key -> seq of its current version (use as baseVersion)
  *   client.devices      DeviceInfo[]
@@ -26,14 +27,15 @@
  *     "CONVERGENCE_UPDATE", "POSTURE_CHANGE", "DREAM_*"  -> {type, seq, ts, data, from}; "event" gets all.
  *     Each arrives exactly once, in seq order; missed state-bearing events come back coalesced
  *     in the state mirror (a "state" event), as the contract says.
- *   client events: "status", "welcome", "synced", "state" {keys, reset}, "devices", "DEVICE_CONNECTED",
+ *   client events: "phase" {from, to, reason, close?}, "status", "welcome", "synced", "state" {keys, reset}, "devices", "DEVICE_CONNECTED",
  *     "DEVICE_DISCONNECTED", "error" (ERROR frames answering no send), "close" {code, reason, willRetry},
- *     "outbox" (answers to messages restored from storage).
+ *     "outbox" (answers to messages restored from storage),
+ *     "conflict" {key, fields, mine, theirs, theirsVersion, theirsFrom?, theirsAt?, id, resolve}.
  *
  * Writing:
  *   await client.send("LIMBIC_UPDATE", { trust: 0.8 }, { baseVersion? , id? })
- *     -> resolves {id, seq?, duplicate} on ACCEPTED, rejects NerveClientError {code, message, issues?,
- *        current?, currentVersion?} on ERROR. Queued (persisted, bounded) while disconnected.
+ *     -> resolves {id, seq?, duplicate} on ACCEPTED, rejects NerveClientError {code (NerveErrorCode), message,
+ *        issues?, current?, currentVersion?, retryable?, cause} on ERROR. Queued (persisted, bounded) while disconnected.
  *
  * Control: client.whenSynced(), client.connect() (autoConnect: false), client.wake() (app/network back:
  *   reconnect now or ping now), client.reconnect(), client.close().
@@ -49,9 +51,10 @@ export { backoffDelay, type BackoffOptions } from "./backoff.js";
 export { closePolicy, ReconnectingSocket, type ClosePolicy, type ReconnectingSocketOptions, type SocketStatus } from "./reconnecting-socket.js";
 export { computeQuality } from "./link-quality.js";
 export { memoryStorage, webStorage, defaultStorage, type NerveStorage } from "./storage.js";
+export { PHASE_TRANSITIONS, statusOf, type NervePhase, type PhaseChange, type PhaseReason } from "./phase.js";
 export {
-  NerveClientError,
-  type ClientEventMap, type ConflictEvent, type CreditState, type EventDataMap, type NerveEventMap, type NerveSnapshot,
+  ClientErrorCode, NerveClientError,
+  type ClientEventMap, type NerveClientErrorDetails, type NerveErrorCode, type ConflictEvent, type CreditState, type EventDataMap, type NerveEventMap, type NerveSnapshot,
   type NerveState, type NerveStatus, type SendDataMap, type SendOptions, type SendResult, type SendType, type ShootState,
   type TypedEvent,
 } from "./types.js";

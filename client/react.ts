@@ -8,6 +8,7 @@
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from "react";
 import type { DeviceInfo, DreamsState } from "../protocol/index.js";
 import type { NerveClient } from "./nerve-client.js";
+import type { NervePhase } from "./phase.js";
 import type { NerveEventMap, NerveSnapshot, NerveState, NerveStatus, ShootState } from "./types.js";
 
 const NerveContext = createContext<NerveClient | null>(null);
@@ -40,14 +41,15 @@ export function useNerveSnapshot(client?: NerveClient): NerveSnapshot {
   return useNerveSelector((s) => s, client);
 }
 
-/** Connection status, latency and quality. */
-export function useNerveStatus(client?: NerveClient): { status: NerveStatus; synced: boolean; latencyMs: number | null; quality: number; pending: number } {
+/** Phase, connection status, latency and quality. */
+export function useNerveStatus(client?: NerveClient): { phase: NervePhase; status: NerveStatus; synced: boolean; latencyMs: number | null; quality: number; pending: number } {
+  const phase = useNerveSelector((s) => s.phase, client);
   const status = useNerveSelector((s) => s.status, client);
   const synced = useNerveSelector((s) => s.synced, client);
   const latencyMs = useNerveSelector((s) => s.latencyMs, client);
   const quality = useNerveSelector((s) => s.quality, client);
   const pending = useNerveSelector((s) => s.pending, client);
-  return useMemo(() => ({ status, synced, latencyMs, quality, pending }), [status, synced, latencyMs, quality, pending]);
+  return useMemo(() => ({ phase, status, synced, latencyMs, quality, pending }), [phase, status, synced, latencyMs, quality, pending]);
 }
 
 /**

@@ -1,20 +1,23 @@
-import { CloseCode } from "../protocol/index.js";
+import { CLOSE_MIN_DELAY_MS, closeAction, type CloseAction } from "../protocol/index.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import type { WebSocketFactory, WebSocketLike } from "./options.js";
 
-/** What the socket does after a close, by code. */
-export type ClosePolicy = "terminal" | "refresh-token" | "backoff";
+/** What the socket does after a close: the protocol's action for the code (`stop`, `refresh`, `backoff`, `reconnect`). */
+export type ClosePolicy = CloseAction;
 
 /**
- * 4001 (token missing), 4003 (origin) and 4000 (bad query) cannot heal by retrying; 4002 needs a
- * fresh token (one immediate retry); 1009 is a bad frame of ours, after which a plain retry is fine;
- * everything else (4008, 4009, 4010, 4012 too far behind: resume with since, 1006, 1011, ...) backs off.
+ * The protocol's `closeAction` (protocol/codes.ts, protocol.md 11), so the SDK and the contract
+ * cannot drift: 4000/4001/4003 and 4100-4199 stop; 4002 and 4200-4299 refresh the token;
+ * 1009, 4010-4012 and 4400-4499 reconnect at once; everything else (4008, 4009, 1006, 1011,
+ * 4300-4399, unknown codes outside the ranges) backs off, 4008 and 4009 for at least
+ * CLOSE_MIN_DELAY_MS.
  */
 export function closePolicy(code: number): ClosePolicy {
-  if (code === CloseCode.TOKEN_MISSING || code === CloseCode.ORIGIN_NOT_ALLOWED || code === CloseCode.BAD_REQUEST) return "terminal";
-  if (code === CloseCode.TOKEN_INVALID) return "refresh-token";
-  return "backoff";
+  return closeAction(code);
 }
+
+/** The most a `reconnect` close waits: a small jitter, so devices closed together do not return in one instant. */
+const RECONNECT_JITTER_MS = 250;
 
 export type SocketStatus = "connecting" | "open" | "reconnecting" | "offline" | "closed";
 
@@ -36,7 +39,7 @@ export interface ReconnectingSocketOptions {
 
 /**
  * A WebSocket that reconnects: jittered exponential backoff, a retry budget after which it rests
- * `offline`, close-code policy, a connect timeout. Knows nothing about Nerve's frames.
+ * `offline`, the protocol's close-code actions, a connect timeout. Knows nothing about Nerve's frames.
  * Modelled on partysocket's ReconnectingWebSocket; see docs/client.md for why it is not partysocket.
  */
 export class ReconnectingSocket {
@@ -179,12 +182,12 @@ export class ReconnectingSocket {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     const policy = closePolicy(code);
-    if (policy === "terminal") {
+    if (policy === "stop") {
       this.o.onClose({ code, reason, willRetry: false });
       this.setStatus("closed");
       return;
     }
-    if (policy === "refresh-token" && !this.refreshedToken) {
+    if (policy === "refresh" && !this.refreshedToken) {
       // target() fetches a new token; one immediate retry, then ordinary backoff.
       this.refreshedToken = true;
       this.o.onClose({ code, reason, willRetry: true });
@@ -202,7 +205,14 @@ export class ReconnectingSocket {
     while (this.attemptTimes.length > 20) this.attemptTimes.shift();
     this.o.onClose({ code, reason, willRetry: true });
     this.setStatus("reconnecting");
-    const delay = backoffDelay(this.attempts, this.o.backoff, this.o.random);
+    // A `reconnect` close of a connection that was healthy goes again at once (with a small jitter);
+    // one that follows a failed attempt backs off, so a server closing every try is not hammered.
+    const random = this.o.random ?? Math.random;
+    const least = CLOSE_MIN_DELAY_MS[code] ?? 0;
+    const delay = policy === "reconnect" && this.attempts === 1
+      ? Math.round(random() * Math.min(RECONNECT_JITTER_MS, this.o.backoff.minDelayMs))
+      // 4008 and 4009 wait the contract's least delay, jittered up to twice it, whatever the backoff says.
+      : Math.max(backoffDelay(this.attempts, this.o.backoff, this.o.random), Math.round(least * (1 + random())));
     this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = null;

@@ -1,11 +1,17 @@
+import { ErrorCode } from "../protocol/index.js";
 import type {
   ClientMessageType, Convergence, ConvergenceUpdateData, CreditUpdateData, DeviceInfo, DreamCancelData, DreamCancelledData,
   DreamFailedData, DreamProgressData, DreamQueuedData, DreamResultData, DreamScheduleData, DreamsState, DreamStartData,
   ErrorFrame, EventType, Limbic, LimbicUpdateData, NerveEvent, NightlySchedule,
   PostureChangeData, PostureState, PromptChangeData, ShootProgressData, StateRemovedData, WelcomeFrame,
 } from "../protocol/index.js";
+import type { NervePhase, PhaseChange } from "./phase.js";
 
-/** The connection's status. `offline` and `closed` stay until `reconnect()` (or, for `offline`, a browser `online`/`visible` signal). */
+/**
+ * The connection's status, derived from the phase (`statusOf`): `connecting`; `connected` (catching
+ * up or synced); `reconnecting`; `offline`; `closed` (idle, refused by the server, or closed).
+ * Prefer `phase`, which also says whether the mirror is trusted and why the client stopped.
+ */
 export type NerveStatus = "connecting" | "connected" | "reconnecting" | "offline" | "closed";
 
 /** The data of each durable event type. */
@@ -51,8 +57,11 @@ export interface NerveState {
 
 /** Everything a UI reads, as one immutable snapshot (a new object on every change; unchanged parts keep their identity). */
 export interface NerveSnapshot {
+  /** Where the client is in its life (docs/client.md, "Phases"). */
+  phase: NervePhase;
+  /** The coarser status, derived from `phase`. */
   status: NerveStatus;
-  /** True between `SYNCED` and the next disconnect: the mirror is current. */
+  /** `phase === "synced"`: `SYNCED` arrived and the mirror is whole, so it shows the server's state. */
   synced: boolean;
   userId: string | null;
   deviceId: string | null;
@@ -135,11 +144,13 @@ export interface ConflictEvent {
 
 /** Events of the client itself, beside the durable event types. */
 export interface ClientEventMap {
+  /** The phase changed: `{from, to, reason, close?}` (before the `status` event it may cause). */
+  phase: PhaseChange;
   /** The status changed. */
   status: NerveStatus;
   /** A `WELCOME` frame (every connect). */
   welcome: WelcomeFrame;
-  /** Catch-up is complete (`SYNCED`); live events follow. */
+  /** The phase became `synced`: catch-up is complete and the mirror whole; live events follow. */
   synced: { seq: number; resumed: boolean };
   /** The state mirror changed: the keys that changed, and whether it was replaced. */
   state: { keys: string[]; reset: boolean };
@@ -161,24 +172,60 @@ export interface ClientEventMap {
 
 export type NerveEventMap = ClientEventMap & { [T in EventType]: TypedEvent<T> };
 
+/** Codes the client gives on its own, beside the contract's `ErrorCode`. */
+export const ClientErrorCode = {
+  /** `close()` was called, or the server refused the connection for good (phase `closed` or `refused`). */
+  CLOSED: "CLOSED",
+  /** `maxRetries` attempts failed (phase `offline`). */
+  OFFLINE: "OFFLINE",
+  /** The token now names another user: this user's pending sends stay persisted for a later session. */
+  USER_CHANGED: "USER_CHANGED",
+  /** An `ERROR` frame with a code this client does not know (a newer server): the frame is the `cause`. */
+  UNKNOWN_ERROR: "UNKNOWN_ERROR",
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** Every code a `NerveClientError` can carry: switch on it exhaustively. */
+export type NerveErrorCode = ErrorCode | ClientErrorCode;
+
+/** What a NerveClientError may carry beside its code and message. */
+export interface NerveClientErrorDetails extends Partial<Pick<ErrorFrame, "issues" | "current" | "currentVersion" | "retryAfterMs" | "retryable">> {
+  /** What led to it: the server's `ERROR` frame, the close (`{code, reason}`) that ended a wait, or an error thrown underneath. */
+  cause?: unknown;
+}
+
 /**
  * A refused send, or a client-side failure. `code` is an `ErrorCode` from the contract
- * (`CONFLICT`, `INVALID_MESSAGE`, `RATE_LIMITED`, ...) or `QUEUE_FULL` / `CLOSED` from the client.
+ * (`CONFLICT`, `INVALID_MESSAGE`, `QUEUE_FULL`, ...) or a `ClientErrorCode` (`CLOSED`, `OFFLINE`,
+ * `USER_CHANGED`, `UNKNOWN_ERROR`); `cause` is the standard one (see `NerveClientErrorDetails`).
+ * @example
+ * try { await client.send("LIMBIC_UPDATE", { trust: 0.8 }); }
+ * catch (e) { if (e instanceof NerveClientError && e.code === "CONFLICT") show(e.current); }
  */
 export class NerveClientError extends Error {
-  readonly code: string;
+  readonly code: NerveErrorCode;
   readonly issues?: { path: string; message: string }[];
   readonly current?: unknown;
   readonly currentVersion?: number;
   readonly retryAfterMs?: number;
+  /** From the server (`ERROR.retryable`): whether the same message may pass if sent again later. */
+  readonly retryable?: boolean;
 
-  constructor(code: string, message: string, extra: Partial<Pick<ErrorFrame, "issues" | "current" | "currentVersion" | "retryAfterMs">> = {}) {
-    super(message);
+  constructor(code: NerveErrorCode, message: string, details: NerveClientErrorDetails = {}) {
+    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
     this.name = "NerveClientError";
     this.code = code;
-    if (extra.issues !== undefined) this.issues = extra.issues;
-    if (extra.current !== undefined) this.current = extra.current;
-    if (extra.currentVersion !== undefined) this.currentVersion = extra.currentVersion;
-    if (extra.retryAfterMs !== undefined) this.retryAfterMs = extra.retryAfterMs;
+    if (details.issues !== undefined) this.issues = details.issues;
+    if (details.current !== undefined) this.current = details.current;
+    if (details.currentVersion !== undefined) this.currentVersion = details.currentVersion;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.retryable !== undefined) this.retryable = details.retryable;
+  }
+
+  /** The error an `ERROR` frame stands for; the frame is its `cause`. A code this client does not know becomes `UNKNOWN_ERROR`. */
+  static fromFrame(frame: ErrorFrame): NerveClientError {
+    const known = Object.hasOwn(ErrorCode, frame.code) ? (frame.code as ErrorCode) : ClientErrorCode.UNKNOWN_ERROR;
+    const { issues, current, currentVersion, retryAfterMs, retryable } = frame;
+    return new NerveClientError(known, frame.message, { issues, current, currentVersion, retryAfterMs, retryable, cause: frame });
   }
 }

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { Id, SCOPES, type Scope } from "../protocol/index.js";
 import { DEFAULTS } from "./config.js";
 
@@ -81,6 +81,29 @@ function checkAge(payload: JWTPayload, policy: TokenPolicy): void {
  * @example await verifyToken(jwt, env, configOf(env)) // { kind: "user", userId: "alice", deviceId: "phone" }
  */
 export async function verifyToken(token: string, settings: AuthSettings, policy: TokenPolicy = DEFAULT_POLICY): Promise<Identity> {
+  const hit = verified.get(token);
+  if (hit && hit.settings === settings && hit.policy === policy && hit.exp > Date.now() / 1000) return hit.identity;
+  const identity = await verifyAndClassify(token, settings, policy);
+  if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+  verified.set(token, { identity, exp: identity.kind === "user" ? identity.exp : expOf(token), settings, policy });
+  return identity;
+}
+
+/**
+ * Tokens verified in this isolate, by their full text, until their `exp`: a service sends the same
+ * token with every request, and an HMAC (or RSA) check and a JSON parse per request buy nothing
+ * once a token passed. Bounded (oldest out first); a hit needs the same settings and policy objects
+ * (the per-isolate config), so a test or deployment with other keys never sees another's result.
+ */
+const verified = new Map<string, { identity: Identity; exp: number; settings: AuthSettings; policy: TokenPolicy }>();
+const VERIFIED_CACHE_SIZE = 1000;
+
+/** The `exp` of a token that just passed verification (so it has one). */
+function expOf(token: string): number {
+  return (decodeJwt(token).exp as number | undefined) ?? 0;
+}
+
+async function verifyAndClassify(token: string, settings: AuthSettings, policy: TokenPolicy): Promise<Identity> {
   let payload: JWTPayload;
   const userAudience = settings.JWT_AUDIENCE || undefined;
   // A service token carries the service audience instead of (or beside) the users' one.

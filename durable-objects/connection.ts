@@ -23,6 +23,8 @@ export interface Attachment {
   expiresAt?: number;
   /** The deviceId came from the token's `did`: a refreshed token must name the same device. */
   tokenDevice?: boolean;
+  /** Connected with `batch=1`: several events go in EVENTS frames (the catch-up, a several-event write). */
+  batch?: boolean;
 }
 
 /** Tags for `acceptWebSocket`: one for the device, one per topic (at most 7 of the 10 allowed). */
@@ -57,6 +59,7 @@ export function readAttachment(ws: WebSocket): Attachment | null {
     gone: a.gone === true,
     ...(typeof a.expiresAt === "number" ? { expiresAt: a.expiresAt } : {}),
     ...(a.tokenDevice === true ? { tokenDevice: true } : {}),
+    ...(a.batch === true ? { batch: true } : {}),
   };
 }
 

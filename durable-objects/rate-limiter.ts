@@ -40,8 +40,23 @@ export function takeUpTo(bucket: Bucket | undefined, perMinute: number, now: num
   };
 }
 
-/** Persists token buckets by name in SQLite. */
+/** A bucket in memory, with how many tokens were taken since it was last written. */
+interface Held {
+  /** Undefined until the first take of a bucket never written: a full bucket. */
+  bucket: Bucket | undefined;
+  unsaved: number;
+}
+
+/**
+ * Token buckets by name, held in memory and written to SQLite once a tenth of the allowance has
+ * been taken since the last write (and when a refusal follows unsaved takes). A hub evicted between
+ * writes comes back with the last written bucket: it forgets at most a tenth of a minute's
+ * allowance per eviction, and an eviction needs the hub idle for seconds, during which the bucket
+ * refills faster than that anyway. Writing on every take would cost a row written per message.
+ */
 export class RateLimiter {
+  private readonly held = new Map<string, Held>();
+
   constructor(private readonly sql: SqlStorage) {}
 
   take(name: string, perMinute: number, now: number): TakeResult {
@@ -50,10 +65,22 @@ export class RateLimiter {
 
   /** Takes up to `n` tokens; `granted` says how many. */
   takeUpTo(name: string, perMinute: number, now: number, n: number): TakeResult & { granted: number } {
-    const row = this.sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM rate_buckets WHERE name = ?", name).toArray()[0];
-    const result = takeUpTo(row ? { tokens: row.tokens, updatedAt: row.updated_at } : undefined, perMinute, now, n);
-    this.sql.exec("INSERT INTO rate_buckets (name, tokens, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
-      name, result.bucket.tokens, result.bucket.updatedAt);
+    const held = this.held.get(name) ?? this.read(name);
+    const result = takeUpTo(held.bucket, perMinute, now, n);
+    held.bucket = result.bucket;
+    held.unsaved += result.granted;
+    if (held.unsaved >= Math.max(1, perMinute / 10) || (!result.allowed && held.unsaved > 0)) {
+      this.sql.exec("INSERT INTO rate_buckets (name, tokens, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+        name, result.bucket.tokens, result.bucket.updatedAt);
+      held.unsaved = 0;
+    }
     return result;
+  }
+
+  private read(name: string): Held {
+    const row = this.sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM rate_buckets WHERE name = ?", name).toArray()[0];
+    const held: Held = { bucket: row ? { tokens: row.tokens, updatedAt: row.updated_at } : undefined, unsaved: 0 };
+    this.held.set(name, held);
+    return held;
   }
 }

@@ -78,7 +78,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 4: bounds. When a shoot finished (null while running; indexed for expiry and eviction); removed
   // keys with the seq of their removal, for a resumed STATE's \`removed\`; the state's size in bytes,
-  // kept as a running total (each entry counts as in a JSON object: "key":value,).
+  // kept as a running total (each entry counts as in a JSON object: "key":value,). That row is no
+  // longer kept up to date: StateStore holds the total in memory, summed from the rows at open.
   `
   ALTER TABLE state ADD COLUMN finished_at INTEGER;
   UPDATE state SET finished_at = updated_at

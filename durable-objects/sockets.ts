@@ -1,6 +1,7 @@
-import { CloseCode, topicOfEvent, type DeviceInfo, type NerveEvent } from "../protocol/index.js";
+import { CloseCode, topicOfEvent, type DeviceInfo, type NerveEvent, type Topic } from "../protocol/index.js";
 import { deviceTag, expired, readAttachment, topicTag, wants, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
+import { eventsRuns } from "./events-frames.js";
 import { Presence } from "./presence.js";
 
 /**
@@ -38,6 +39,8 @@ export class Sockets {
     private readonly devices: DeviceRegistry,
     /** Past this many unacknowledged live bytes a connection is closed with 4012. */
     private readonly maxUnackedBytes = Infinity,
+    /** The bound of an EVENTS frame (MAX_SERVER_FRAME_BYTES). */
+    private readonly maxFrameBytes = 1_048_576,
   ) {
     this.presence = new Presence((id) => this.openCount(id) > 0, (id, online, now) => this.announce(id, online, now));
   }
@@ -98,16 +101,52 @@ export class Sockets {
   broadcast(event: NerveEvent, exclude?: WebSocket, text = JSON.stringify(event)): number {
     let delivered = 0;
     for (const ws of this.ctx.getWebSockets(topicTag(topicOfEvent(event)))) {
-      if (ws === exclude) continue;
-      const behind = (this.unacked.get(ws) ?? 0) + text.length;
-      if (behind > this.maxUnackedBytes) {
-        this.close(ws, CloseCode.TOO_FAR_BEHIND, `more than ${this.maxUnackedBytes} bytes sent since the last ACK; reconnect with since`);
-        continue;
-      }
-      this.unacked.set(ws, behind);
-      if (this.send(ws, text)) delivered++;
+      if (ws !== exclude && this.sendLive(ws, text)) delivered++;
     }
     return delivered;
+  }
+
+  /**
+   * Sends the events of one write (in seq order, each with its wire JSON) to every connection that
+   * wants their topics, except `exclude`; returns how many got each. A `batch=1` connection gets its
+   * share in EVENTS frames (a batch publish of 1,000 events is one frame to it, not 1,000); any
+   * other gets one frame per event, as from `broadcast`.
+   */
+  broadcastAll(items: readonly { event: NerveEvent; wire: string }[], exclude?: WebSocket): number[] {
+    if (items.length === 1) return [this.broadcast(items[0]!.event, exclude, items[0]!.wire)];
+    const topics = items.map((i) => topicOfEvent(i.event));
+    const byTopic = new Map<Topic, Set<WebSocket>>();
+    for (const t of new Set(topics)) byTopic.set(t, new Set(this.ctx.getWebSockets(topicTag(t))));
+    const sockets = new Set([...byTopic.values()].flatMap((set) => [...set]));
+    const delivered = items.map(() => 0);
+    for (const ws of sockets) {
+      if (ws === exclude) continue;
+      const mine = items.flatMap((_, i) => (byTopic.get(topics[i]!)!.has(ws) ? [i] : []));
+      if (readAttachment(ws)?.batch) {
+        let at = 0;
+        for (const { frame, count } of eventsRuns(mine.map((i) => items[i]!.wire), this.maxFrameBytes)) {
+          if (this.sendLive(ws, frame)) for (const i of mine.slice(at, at + count)) delivered[i]!++;
+          at += count;
+        }
+      } else {
+        for (const i of mine) if (this.sendLive(ws, items[i]!.wire)) delivered[i]!++;
+      }
+    }
+    return delivered;
+  }
+
+  /**
+   * Sends a live frame, unless it would take the connection past MAX_UNACKED_BYTES: then the
+   * connection is closed with 4012 instead. Returns whether it was sent.
+   */
+  private sendLive(ws: WebSocket, text: string): boolean {
+    const behind = (this.unacked.get(ws) ?? 0) + text.length;
+    if (behind > this.maxUnackedBytes) {
+      this.close(ws, CloseCode.TOO_FAR_BEHIND, `more than ${this.maxUnackedBytes} bytes sent since the last ACK; reconnect with since`);
+      return false;
+    }
+    this.unacked.set(ws, behind);
+    return this.send(ws, text);
   }
 
   /** A device's connections changed: its other devices hear of it, coalesced under churn. */

@@ -1,5 +1,5 @@
 import { CRITICAL_KEYS, topicOfStateKey, type Topic } from "../protocol/index.js";
-import { readMeta } from "./schema.js";
+import { utf8Length } from "./events-frames.js";
 
 interface StateRow extends Record<string, SqlStorageValue> {
   key: string;
@@ -11,6 +11,8 @@ export interface StateEntry {
   value: unknown;
   /** The seq of the event that wrote this version. */
   version: number;
+  /** What the entry adds to the serialized state (`entryBytes`). */
+  bytes: number;
 }
 
 /** A state row as stored: the value is JSON text, sent on as it is. */
@@ -20,19 +22,8 @@ export interface RawEntry {
   version: number;
 }
 
-/** UTF-8 bytes of a string, without encoding it. */
-export function utf8Bytes(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x800 && (c < 0xd800 || c > 0xdfff)) n += 2; // 3 bytes (a surrogate pair is 4 for 2 units)
-    else if (c >= 0x80) n += 1;
-  }
-  return n;
-}
-
 /** What one entry adds to the serialized state: `"key":value,`. */
-export const entryBytes = (key: string, json: string) => utf8Bytes(key) + utf8Bytes(json) + 4;
+export const entryBytes = (key: string, json: string) => utf8Length(key) + utf8Length(json) + 4;
 
 const SHOOTS_FROM = "shoots.";
 const SHOOTS_TO = "shoots/"; // the next code point after "."
@@ -45,13 +36,25 @@ function criticalFirst(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The user's state: one JSON value per key, versioned by the seq that last wrote it. */
+/** SQL for an entry's `entryBytes`, from the stored row. */
+const ROW_BYTES = "LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB)) + 4";
+
+/**
+ * The user's state: one JSON value per key, versioned by the seq that last wrote it.
+ *
+ * The byte total (what MAX_STATE_BYTES bounds) is kept in memory: summed from the rows the first
+ * time it is needed after the hub opens (the state is bounded, so the sum is cheap), then moved by
+ * each write with the sizes the write already knows. No counter row is written per write: a row
+ * written costs a thousand rows read.
+ */
 export class StateStore {
+  private total: number | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
 
   get(key: string): StateEntry | undefined {
     const row = this.sql.exec<StateRow>("SELECT key, value, version FROM state WHERE key = ?", key).toArray()[0];
-    return row ? { value: JSON.parse(row.value), version: row.version } : undefined;
+    return row ? { value: JSON.parse(row.value), version: row.version, bytes: entryBytes(row.key, row.value) } : undefined;
   }
 
   /** The version of a key: 0 when it has never been written. */
@@ -60,37 +63,38 @@ export class StateStore {
   }
 
   /**
-   * Writes a key's value and keeps the state's byte total. `finishedAt`: when a shoot finished
-   * (null while it runs and for other keys). Returns the entry's size in bytes.
+   * Writes a key's value (serialized) and keeps the state's byte total. `finishedAt`: when a shoot finished
+   * (null while it runs and for other keys). `previous`: the bytes of the value it replaces, as
+   * `get` gave them (0 for a new key). Returns the entry's size in bytes.
    */
-  set(key: string, value: unknown, version: number, now: number, finishedAt: number | null = null): number {
-    const json = JSON.stringify(value);
+  setJson(key: string, json: string, version: number, now: number, finishedAt: number | null, previous: number): number {
     const bytes = entryBytes(key, json);
-    this.sql.exec(
-      "UPDATE _meta SET value = value + ? - COALESCE((SELECT LENGTH(CAST(s.key AS BLOB)) + LENGTH(CAST(s.value AS BLOB)) + 4 FROM state s WHERE s.key = ?), 0) WHERE key = 'state_bytes'",
-      bytes, key,
-    );
     this.sql.exec(
       "INSERT INTO state (key, value, version, updated_at, finished_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at, finished_at = excluded.finished_at",
       key, json, version, now, finishedAt,
     );
+    if (this.total !== null) this.total += bytes - previous;
     return bytes;
   }
 
   /** Removes a key, remembering the seq of its removal for resumed catch-ups. Returns whether it existed. */
   remove(key: string, seq: number): boolean {
-    this.sql.exec(
-      "UPDATE _meta SET value = value - COALESCE((SELECT LENGTH(CAST(s.key AS BLOB)) + LENGTH(CAST(s.value AS BLOB)) + 4 FROM state s WHERE s.key = ?), 0) WHERE key = 'state_bytes'",
-      key,
-    );
-    const gone = this.sql.exec("DELETE FROM state WHERE key = ?", key).rowsWritten > 0;
-    if (gone) this.sql.exec("INSERT INTO removed_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET seq = excluded.seq", key, seq);
-    return gone;
+    const gone = this.sql.exec<{ b: number }>(`DELETE FROM state WHERE key = ? RETURNING ${ROW_BYTES} AS b`, key).toArray()[0];
+    if (!gone) return false;
+    if (this.total !== null) this.total -= gone.b;
+    this.sql.exec("INSERT INTO removed_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET seq = excluded.seq", key, seq);
+    return true;
   }
 
   /** The serialized state's size in bytes, as MAX_STATE_BYTES counts it. */
   bytes(): number {
-    return readMeta(this.sql, "state_bytes");
+    this.total ??= this.sql.exec<{ b: number | null }>(`SELECT SUM(${ROW_BYTES}) AS b FROM state`).one().b ?? 0;
+    return this.total;
+  }
+
+  /** Forgets the in-memory total after a rolled-back transaction: the next `bytes` sums the rows again. */
+  reload(): void {
+    this.total = null;
   }
 
   /** How many `shoots.*` keys there are. */

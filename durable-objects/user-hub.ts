@@ -70,7 +70,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const dedup = new Dedup(sql);
     const limiter = new RateLimiter(sql);
     const scheduler = new Scheduler(sql, ctx.storage);
-    const sockets = new Sockets(ctx, devices, config.maxUnackedBytes);
+    const sockets = new Sockets(ctx, devices, config.maxUnackedBytes, config.maxServerFrameBytes);
     const retention = new Retention(log, dedup, scheduler, config, store);
     const writer = new Writer(ctx.storage, log, store, sockets, retention, config);
     const dreams = new DreamCycles({
@@ -149,6 +149,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       connectedAt: now, lastMessageAt: now, rejections: 0, rejectionWindowStart: now,
       ...(params.exp !== undefined ? { expiresAt: params.exp * 1000 } : {}),
       ...(params.tokenDevice ? { tokenDevice: true } : {}),
+      ...(params.batch ? { batch: true } : {}),
     };
     const resumeFrom = catchUp.canResume(params, deviceId) ? params.since : null;
     const firstOfDevice = sockets.openCount(deviceId) === 0;
@@ -156,7 +157,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     try {
       server.serializeAttachment(attachment);
       devices.seen(deviceId, params.platform, params.name, params.topics, now);
-      catchUp.send(server, attachment, resumeFrom, now, params.batch === true);
+      catchUp.send(server, attachment, resumeFrom, now);
       if (firstOfDevice) sockets.presenceChanged(deviceId, now);
       // The next sweep as things stand: presence deadline, idle sweep, or this token's expiry.
       const sweepAt = sockets.nextSweep(now, this.config.heartbeatMs);

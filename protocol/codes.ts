@@ -152,6 +152,16 @@ export const CLOSE_ACTION: Readonly<Record<number, CloseAction>> = {
 };
 
 /**
+ * The least a client waits before it reconnects after these closes (docs/protocol.md 11): a client
+ * that returns sooner is closed again, and a thousand devices that return together are a storm.
+ * Wait between this and twice this (jitter): 4009 30-60 s, 4008 1-2 minutes.
+ */
+export const CLOSE_MIN_DELAY_MS: Readonly<Partial<Record<number, number>>> = {
+  [CloseCode.RATE_ABUSE]: 60_000,
+  [CloseCode.TOO_MANY_CONNECTIONS]: 30_000,
+};
+
+/**
  * Ranges for close codes a client does not know. New codes are only ever added inside the range of
  * what the client must do; 4000-4099 holds the v1 codes (listed in `CLOSE_ACTION`) and gets no new ones.
  */

@@ -6,52 +6,8 @@ import type { EventLog } from "../event-log.js";
 import type { Sockets } from "../sockets.js";
 import type { RawEntry, StateStore } from "../state-store.js";
 import { stateParts } from "./state-parts.js";
+import { eventsFrames } from "../events-frames.js";
 
-const EVENTS_HEAD = '{"type":"EVENTS","events":[';
-const EVENTS_TAIL = "]}";
-
-/** UTF-8 bytes of a string: its length when ASCII (the common case, checked natively), else counted. */
-export function utf8Length(s: string): number {
-  if (!/[^\x00-\x7f]/.test(s)) return s.length;
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // A surrogate pair (2 units) is 4 bytes; other units past 0x7ff are 3, past 0x7f 2.
-    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdfff ? 1 : 2;
-  }
-  return n;
-}
-
-/**
- * Joins events' wire JSON into `EVENTS {events: [...]}` frames of at most `maxBytes` each, in order,
- * without parsing them. An event too large for any EVENTS frame goes alone, as its live frame.
- * @example eventsFrames(['{"type":"PROMPT_CHANGE","seq":3,...}'], 1048576) // ['{"type":"EVENTS","events":[{...}]}']
- */
-export function eventsFrames(wires: readonly string[], maxBytes: number): string[] {
-  const empty = EVENTS_HEAD.length + EVENTS_TAIL.length;
-  const frames: string[] = [];
-  let part: string[] = [];
-  let size = empty;
-  const flush = () => {
-    if (part.length) frames.push(EVENTS_HEAD + part.join(",") + EVENTS_TAIL);
-    part = [];
-    size = empty;
-  };
-  for (const wire of wires) {
-    const bytes = utf8Length(wire);
-    if (empty + bytes > maxBytes) {
-      flush();
-      frames.push(wire);
-      continue;
-    }
-    const comma = part.length ? 1 : 0;
-    if (size + comma + bytes > maxBytes) flush();
-    size += (part.length ? 1 : 0) + bytes;
-    part.push(wire);
-  }
-  flush();
-  return frames;
-}
 
 /** Whether every topic of `wanted` (null: every topic) was in `had`. */
 function covers(had: readonly Topic[], wanted: readonly Topic[] | null): boolean {
@@ -84,8 +40,8 @@ export class CatchUp {
     return had === undefined || covers(had, p.topics);
   }
 
-  /** `batch`: the connection asked for `batch=1`, so the missed messages come in EVENTS frames. */
-  send(ws: WebSocket, a: Attachment, since: number | null, now: number, batch = false): void {
+  /** With `batch=1` (`a.batch`) the missed messages come in EVENTS frames. */
+  send(ws: WebSocket, a: Attachment, since: number | null, now: number): void {
     const resumed = since !== null;
     const seq = this.log.lastSeq;
     this.sockets.send(ws, { type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.heartbeatMs, resumed, epoch: this.log.epoch, reconnectSpreadMs: this.reconnectSpreadMs });
@@ -93,7 +49,7 @@ export class CatchUp {
     if (resumed) {
       // The stored wire JSON, sent as is: no parse and stringify per event.
       const wires = this.log.messageWiresAfter(since).filter((r) => wants(a, EVENT_TOPIC[r.type])).map((r) => r.wire);
-      for (const frame of batch ? eventsFrames(wires, this.maxServerFrameBytes) : wires) this.sockets.send(ws, frame);
+      for (const frame of a.batch ? eventsFrames(wires, this.maxServerFrameBytes) : wires) this.sockets.send(ws, frame);
     }
     this.sockets.send(ws, { type: "SYNCED", seq });
   }

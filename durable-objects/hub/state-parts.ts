@@ -1,4 +1,5 @@
-import { utf8Bytes, type RawEntry } from "../state-store.js";
+import { utf8Length } from "../events-frames.js";
+import type { RawEntry } from "../state-store.js";
 
 /** What a STATE frame carries before it is cut to size. Values are the stored JSON text. */
 export interface StateContent {
@@ -37,12 +38,12 @@ export function stateParts(c: StateContent, maxBytes: number): string[] {
   };
   for (const key of c.removed) {
     const k = JSON.stringify(key);
-    add(utf8Bytes(k) + 1, (p) => p.removed.push(k));
+    add(utf8Length(k) + 1, (p) => p.removed.push(k));
   }
   for (const e of c.entries) {
     const k = JSON.stringify(e.key);
-    const kb = utf8Bytes(k);
-    add(kb * 2 + utf8Bytes(e.value) + String(e.version).length + 4, (p) => {
+    const kb = utf8Length(k);
+    add(kb * 2 + utf8Length(e.value) + String(e.version).length + 4, (p) => {
       p.state.push(`${k}:${e.value}`);
       p.versions.push(`${k}:${e.version}`);
     });

@@ -8,6 +8,7 @@ import type { Appended, EventLog } from "../event-log.js";
 import type { Retention } from "../retention.js";
 import type { Sockets } from "../sockets.js";
 import type { StateStore } from "../state-store.js";
+import { StagedState } from "./staged-state.js";
 
 /** An event to append: the reducer's inputs plus an optional compare-and-set version. */
 export interface Commit {
@@ -82,21 +83,22 @@ export class Writer {
     const all: Appended[] = [];
     try {
       events = this.storage.transactionSync(() => {
-        const out = commits.map((c) => this.apply(c, now, all, options.reduce));
+        const staged = new StagedState(this.store);
+        const out = commits.map((c) => this.apply(c, now, all, staged, options.reduce));
+        staged.flush(now);
         options.alsoWrite?.(out);
         return out;
       });
     } catch (err) {
       this.log.reload();
+      this.store.reload();
       if (err instanceof ConflictSignal) return { ok: false, error: err.error };
       throw err;
     }
     // Each event's stored wire JSON goes out as is: no second stringify per broadcast.
-    const delivered: number[] = [];
-    for (const { event, wire } of all) {
-      const n = this.sockets.broadcast(event, options.exclude, wire);
-      if (events.includes(event)) delivered.push(n);
-    }
+    const counts = this.sockets.broadcastAll(all, options.exclude);
+    const answered = new Set(events);
+    const delivered = all.flatMap((a, i) => (answered.has(a.event) ? [counts[i]!] : []));
     await this.retention.afterAppend(now);
     if (commits.some(isFinished)) await this.retention.afterShootFinished(now);
     return { ok: true, events, delivered };
@@ -113,8 +115,9 @@ export class Writer {
     return outcome.ok ? keys.length : 0;
   }
 
-  private apply(c: Commit, now: number, all: Appended[], reduce?: Reduce): NerveEvent {
+  private apply(c: Commit, now: number, all: Appended[], staged: StagedState, reduce?: Reduce): NerveEvent {
     if (c.type === "STATE_REMOVED") {
+      staged.flush(now);
       const { keys, reason } = c.data as StateRemovedData;
       const present = keys.filter((k) => this.store.versionOf(k) > 0);
       if (!present.length) throw new ConflictSignal({ code: ErrorCode.NOT_FOUND, message: `no state key ${keys.join(", ")}` });
@@ -123,14 +126,17 @@ export class Writer {
       return removals.at(-1)!.event;
     }
     const key = stateKeyOf(c.type, c.data);
-    const current = key ? this.store.get(key) : undefined;
+    const current = key ? staged.get(key) : undefined;
     if (c.baseVersion !== undefined && (current?.version ?? 0) !== c.baseVersion) {
       throw new ConflictSignal({
         code: ErrorCode.CONFLICT, message: `${key} has changed since version ${c.baseVersion}`,
         current: current?.value ?? null, currentVersion: current?.version ?? 0,
       });
     }
-    if (key?.startsWith("shoots.") && current === undefined) all.push(...this.makeRoomForShoot(c.from, now));
+    if (key?.startsWith("shoots.") && current === undefined) {
+      staged.flush(now); // the shoot count and the finished shoots are read from the store
+      all.push(...this.makeRoomForShoot(c.from, now));
+    }
     const seq = this.log.lastSeq + 1;
     // The reducers stamp values (posture history, changedAt) with when the change was made; the
     // event keeps the server's ts (the log's order and retention) and carries `at` beside it.
@@ -139,12 +145,12 @@ export class Writer {
       : reduce ? reduce(c, current?.value, seq, now)
       : reduceState(c.type, current?.value, c.data, { ts: made, from: c.from, seq });
     if (key === "convergence") this.checkAnswers(next as Convergence, current?.value as Convergence | undefined);
-    const before = key === null ? 0 : this.store.bytes();
+    const before = key === null ? 0 : staged.bytes();
     const appended = this.log.append(c.type, c.data, c.from, key, now, made !== now ? made : undefined);
     const { event } = appended;
     if (key !== null) {
-      const bytes = this.store.set(key, next, event.seq, now, isFinished(c) ? now : null);
-      this.checkSize(key, bytes, before);
+      const bytes = staged.set(key, next, event.seq, isFinished(c) ? now : null);
+      this.checkSize(key, bytes, before, staged.bytes());
     }
     all.push(appended);
     return event;
@@ -191,8 +197,7 @@ export class Writer {
    * Refuses a write that grows the state past MAX_STATE_BYTES, or makes one value too large for a
    * frame. A write that does not grow the state passes, so a user at the limit can still update.
    */
-  private checkSize(key: string, bytes: number, before: number): void {
-    const after = this.store.bytes();
+  private checkSize(key: string, bytes: number, before: number, after: number): void {
     const maxValue = this.limits.maxServerFrameBytes - FRAME_RESERVE;
     if (bytes > maxValue) {
       throw new ConflictSignal({ code: ErrorCode.STATE_TOO_LARGE, message: `${key} would take ${bytes} bytes; one value may take at most ${maxValue}` });

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AuthError, bearerOf, verifyToken } from "../../common/auth.js";
 
 const SECRET = "unit-secret-0123456789abcdef0123456789";
@@ -94,6 +94,23 @@ describe("verifyToken", () => {
       // With a JWKS configured, an HS256 token signed with the (known) secret must not pass: the algorithm is pinned.
       expect((await refusal(verifyToken(await sign({}), { JWT_JWKS_URL: url, JWT_SECRET: SECRET }))).code).toBe("TOKEN_INVALID");
     });
+  });
+});
+
+describe("verified-token cache", () => {
+  it("answers a token verified before without verifying it again, until its exp, and only for the same settings", async () => {
+    const settings = { JWT_SECRET: SECRET };
+    const token = await sign({ did: "tablet" }, { exp: now() + 60 });
+    expect(await verifyToken(token, settings)).toMatchObject({ kind: "user", deviceId: "tablet" });
+    // Other settings (another secret) verify on their own: the earlier result is not theirs.
+    expect((await refusal(verifyToken(token, { JWT_SECRET: "another-secret-0123456789abcdef01234" }))).code).toBe("TOKEN_INVALID");
+    expect(await verifyToken(token, settings)).toMatchObject({ kind: "user", deviceId: "tablet" });
+    vi.useFakeTimers({ now: Date.now() + 61_000 });
+    try {
+      expect(await refusal(verifyToken(token, settings))).toMatchObject({ code: "TOKEN_INVALID", message: "token expired" });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

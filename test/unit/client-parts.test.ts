@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffDelay } from "../../client/backoff.js";
 import { peekToken, randomId } from "../../client/ids.js";
 import { computeQuality, LinkQuality } from "../../client/link-quality.js";
@@ -6,7 +6,8 @@ import { DEFAULTS, resolveOptions } from "../../client/options.js";
 import { Outbox, parseStoredOutbox } from "../../client/outbox.js";
 import { Pacer } from "../../client/pacer.js";
 import { PersistQueue } from "../../client/persist-queue.js";
-import { closePolicy } from "../../client/reconnecting-socket.js";
+import { closePolicy, ReconnectingSocket } from "../../client/reconnecting-socket.js";
+import type { WebSocketFactory } from "../../client/options.js";
 import { SeqTracker } from "../../client/seq-tracker.js";
 import { memoryStorage, webStorage } from "../../client/storage.js";
 
@@ -27,12 +28,73 @@ describe("backoff", () => {
 });
 
 describe("close policy", () => {
-  it("stops on 4000, 4001, 4003; refreshes on 4002; backs off on the rest", () => {
-    expect([4000, 4001, 4002, 4003, 4008, 4009, 4010, 1000, 1006, 1009, 1011].map((c) => [c, closePolicy(c)])).toEqual([
-      [4000, "terminal"], [4001, "terminal"], [4002, "refresh-token"], [4003, "terminal"], [4008, "backoff"], [4009, "backoff"],
-      [4010, "backoff"], [1000, "backoff"], [1006, "backoff"], [1009, "backoff"], [1011, "backoff"],
+  it("is the protocol's closeAction: stop, refresh, reconnect at once, or back off", () => {
+    const codes = [4000, 4001, 4002, 4003, 4008, 4009, 4010, 4011, 4012, 1000, 1006, 1009, 1011];
+    expect(codes.map((c) => [c, closePolicy(c)])).toEqual([
+      [4000, "stop"], [4001, "stop"], [4002, "refresh"], [4003, "stop"], [4008, "backoff"], [4009, "backoff"],
+      [4010, "reconnect"], [4011, "reconnect"], [4012, "reconnect"], [1000, "backoff"], [1006, "backoff"], [1009, "reconnect"], [1011, "backoff"],
     ]);
   });
+
+  it("follows the documented ranges for codes it does not know", () => {
+    const unknown = [4100, 4199, 4200, 4299, 4300, 4399, 4400, 4499, 4013, 4099, 4500, 4999, 3000, 1012];
+    expect(unknown.map((c) => [c, closePolicy(c)])).toEqual([
+      [4100, "stop"], [4199, "stop"], [4200, "refresh"], [4299, "refresh"], [4300, "backoff"], [4399, "backoff"],
+      [4400, "reconnect"], [4499, "reconnect"], [4013, "backoff"], [4099, "backoff"], [4500, "backoff"], [4999, "backoff"],
+      [3000, "backoff"], [1012, "backoff"],
+    ]);
+  });
+});
+
+describe("reconnecting socket after 4008 and 4009", () => {
+  /** A socket factory whose sockets the test opens and closes by hand. */
+  function fakeSockets() {
+    const made: { close: (code: number) => void }[] = [];
+    class FakeSocket extends EventTarget {
+      readyState = 0;
+      constructor() {
+        super();
+        made.push({
+          close: (code) => {
+            this.readyState = 3;
+            this.dispatchEvent(Object.assign(new Event("close"), { code, reason: "" }));
+          },
+        });
+        queueMicrotask(() => {
+          this.readyState = 1;
+          this.dispatchEvent(new Event("open"));
+        });
+      }
+      send() {}
+      close() {}
+    }
+    return { made, WebSocket: FakeSocket as unknown as WebSocketFactory };
+  }
+
+  for (const [code, least] of [[4009, 30_000], [4008, 60_000]] as const) {
+    it(`${code} waits ${least / 1000}-${(2 * least) / 1000} s, whatever the backoff says`, async () => {
+      vi.useFakeTimers();
+      try {
+        const { made, WebSocket } = fakeSockets();
+        const socket = new ReconnectingSocket({
+          target: async () => ({ url: "wss://x/ws" }), WebSocket, backoff: { minDelayMs: 10, maxDelayMs: 50, factor: 2, jitter: 0 },
+          maxRetries: 10, connectTimeoutMs: 5000, onOpen: () => {}, onMessage: () => {}, onClose: () => {}, onStatus: () => {}, onTargetError: () => {},
+          random: () => 0.5,
+        });
+        socket.start();
+        await vi.advanceTimersByTimeAsync(1);
+        expect(made).toHaveLength(1);
+        made[0]!.close(code);
+        await vi.advanceTimersByTimeAsync(least - 1);
+        expect(made).toHaveLength(1);
+        await vi.advanceTimersByTimeAsync(least);
+        expect(made).toHaveLength(2);
+        socket.close();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  }
 });
 
 describe("seq tracker", () => {

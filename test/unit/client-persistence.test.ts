@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryStorage, type NerveStorage } from "../../client/storage.js";
 import { PersistQueue } from "../../client/persist-queue.js";
+import { SyncStore } from "../../client/sync-store.js";
 import { UserStorage } from "../../client/user-storage.js";
 
 /** A storage whose process "dies" after `budget` more writes: later writes never reach it. */
@@ -85,3 +86,53 @@ describe("persistence: cursor, epoch and mirror are one value", () => {
     expect(await open(base).stored.load("c")).toEqual({ cursor: null, epoch: null, outbox: [], mirror: null });
   });
 });
+
+describe("persistence: an epoch reset", () => {
+  const noHooks = { mirrorChanged: () => {}, deliver: () => {}, cursorMoved: () => {}, needFullState: () => {} };
+  const store = (storage: NerveStorage) => new SyncStore({ storage, storagePrefix: "nerve", persistState: true, contiguous: true, onStorageError: () => {} }, noHooks);
+
+  it("writes the new epoch only with its reset STATE, in that one write; a crash before it keeps the old history whole", async () => {
+    const base = memoryStorage();
+    await base.setItem("nerve:u:alice:sync", JSON.stringify({ v: 1, seq: 5, epoch: "e1", mirror: mirrorAt(5, 0.5) }));
+    const d = dyingStorage(base);
+    const s = store(d.storage);
+    expect(await s.loadUser("alice")).toEqual({ cursor: 5, outbox: [] });
+    expect(s.resumePoint()).toEqual({ since: 5, epoch: "e1" });
+
+    // The data was erased: WELCOME names a new epoch (not resumed). Nothing is written for it yet.
+    s.welcome(false, "e2");
+    await s.flush();
+    expect(d.writes).toEqual([]);
+    expect(await open(base).stored.load("alice")).toEqual({ cursor: 5, epoch: "e1", outbox: [], mirror: mirrorAt(5, 0.5) });
+
+    // The reset STATE of the new history: cursor, epoch and mirror go in one write; the process dies after it.
+    d.dieAfter(1);
+    s.sync.state({ type: "STATE", seq: 2, state: { limbic: { trust: 0.2 } }, versions: { limbic: 2 }, reset: true });
+    await s.flush();
+    s.sync.synced(2);
+    s.sync.event({ type: "LIMBIC_UPDATE", seq: 3, ts: 1, data: { trust: 0.3 }, from: "d" });
+    await s.flush();
+    expect(d.writes).toEqual(["nerve:u:alice:sync"]);
+    expect(await open(base).stored.load("alice")).toEqual({ cursor: 2, epoch: "e2", outbox: [], mirror: mirrorAt(2, 0.2) });
+  });
+
+  it("a crash between a live event and the next mirror save resumes from the cursor and asks for the full state", async () => {
+    const base = memoryStorage();
+    const first = store(base);
+    await first.loadUser("bob");
+    first.welcome(false, "e1");
+    first.sync.state({ type: "STATE", seq: 1, state: { limbic: { trust: 0.1 } }, versions: { limbic: 1 }, reset: true });
+    first.sync.synced(1);
+    first.sync.event({ type: "LIMBIC_UPDATE", seq: 2, ts: 1, data: { trust: 0.2 }, from: "d" });
+    // The mirror is saved at most once a second: the process dies before that.
+    await Promise.resolve();
+    await Promise.resolve();
+    const loaded = await open(base).stored.load("bob");
+    expect([loaded.cursor, loaded.epoch, loaded.mirror?.seq]).toEqual([2, "e1", 1]);
+    const again = store(base);
+    await again.loadUser("bob");
+    // Shown at once, but not whole (it lacks seq 2): the full state is needed before it is trusted.
+    expect([again.mirror.state.limbic?.trust, again.sync.needsFullState, again.resumePoint()]).toEqual([0.1, true, { since: 2, epoch: "e1" }]);
+  });
+});
+

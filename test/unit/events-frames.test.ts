@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventsFrames, utf8Length } from "../../durable-objects/hub/catch-up.js";
+import { eventsFrames, eventsRuns, utf8Length } from "../../durable-objects/events-frames.js";
 
 const wire = (seq: number, title: string) => JSON.stringify({ type: "PROMPT_CHANGE", seq, ts: 1, data: { promptId: "p", action: "created", title }, from: "s" });
 const bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -32,5 +32,12 @@ describe("EVENTS frames (batched catch-up)", () => {
       `{"type":"EVENTS","events":[${wire(1, "a")}]}`, big, `{"type":"EVENTS","events":[${wire(3, "b")}]}`,
     ]);
     expect(eventsFrames([], 300)).toEqual([]);
+  });
+
+  it("says how many events each frame carries, so a sender knows which got through", () => {
+    const wires = [wire(1, "a"), wire(2, "y".repeat(500)), wire(3, "b"), wire(4, "c")];
+    const runs = eventsRuns(wires, 300);
+    expect(runs.map((r) => r.count)).toEqual([1, 1, 2]);
+    expect(runs.map((r) => r.frame)).toEqual(eventsFrames(wires, 300));
   });
 });

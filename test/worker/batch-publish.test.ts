@@ -116,8 +116,9 @@ describe("POST /api/sync/batch", () => {
     expect(results[600]).toEqual({ userId: user, error: { code: "RATE_LIMITED", retryable: true, message: "more than 600 service writes a minute for this user", retryAfterMs: expect.any(Number) } });
     expect(results.slice(600).filter((r) => r.error?.code === "RATE_LIMITED")).toHaveLength(99);
     expect(results[650]).toEqual({ userId: other, seq: 1 }); // another user's bucket
-    const single = await api("/api/sync/prompt-change", { token, body: { userId: user, promptId: "late", action: "created" } });
-    expect(single.status).toBe(429);
+    // The bucket refills 10 a second: 100 more items within 10 s cannot all pass.
+    const again = await api("/api/sync/batch", { token, body: { events: Array.from({ length: 100 }, (_, i) => prompt(user, `late${i}`)) } });
+    expect((again.json.results as Record<string, any>[]).at(-1)!.error.code).toBe("RATE_LIMITED");
   });
 
   it("refuses a malformed body as a whole, and tokens without sync:publish", async () => {
@@ -132,5 +133,53 @@ describe("POST /api/sync/batch", () => {
     expect((await api("/api/sync/batch", { token: await serviceToken("sync:read"), body: { events: [credit(user, 1)] } })).status).toBe(403);
     expect((await api("/api/sync/batch", { token: await userToken(user), body: { events: [credit(user, 1)] } })).status).toBe(403);
     expect((await api(`/api/sync/users/${user}`, { token })).json.seq).toBe(0);
+  });
+
+  it("reaches a batch=1 device as EVENTS frames (in order, within the frame bound), any other device one frame an event, each only its topics", async () => {
+    const user = uniqueUser();
+    const token = await serviceToken();
+    const batched = await device(user, "phone", { batch: 1 });
+    const plain = await device(user, "tablet");
+    const creditsOnly = await device(user, "watch", { batch: 1, topics: "credits" });
+    for (const d of [batched, plain]) d.client.drain(); // the others' DEVICE_CONNECTED
+    const title = "t".repeat(200);
+    const events = Array.from({ length: 600 }, (_, i) => (i % 100 === 99 ? credit(user, i) : prompt(user, `p${i}`, { data: { promptId: `p${i}`, action: "created", title } })));
+    const res = await api("/api/sync/batch", { token, body: { events } });
+    expect(res.status).toBe(202);
+    const seqs = (res.json.results as { seq: number }[]).map((r) => r.seq);
+    expect(seqs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+
+    const got: Record<string, unknown>[] = [];
+    while (got.length < 600) {
+      const f = await batched.client.next();
+      expect(f.type).toBe("EVENTS");
+      expect(new TextEncoder().encode(JSON.stringify(f)).length).toBeLessThanOrEqual(1_048_576);
+      got.push(...(f as unknown as { events: Record<string, unknown>[] }).events);
+    }
+    expect(got.map((e) => e.seq)).toEqual(seqs);
+    for (let i = 0; i < 600; i++) expect(await plain.client.next()).toEqual(got[i]);
+    const credits = await creditsOnly.client.next();
+    expect((credits as unknown as { events: { type: string; seq: number }[] }).events.map((e) => [e.type, e.seq]))
+      .toEqual([100, 200, 300, 400, 500, 600].map((seq) => ["CREDIT_UPDATE", seq]));
+    for (const d of [batched, plain, creditsOnly]) d.client.close();
+  });
+
+  it("leaves each key at its last item's value and version when items of one batch write the same keys again and again", async () => {
+    const user = uniqueUser();
+    const token = await serviceToken();
+    const events: object[] = Array.from({ length: 300 }, (_, i) => ({ userId: user, type: "SHOOT_PROGRESS", data: { shootId: `s${i % 3}`, status: "processing", processedCount: i, totalCount: 1000 } }));
+    events.push(credit(user, 5), { userId: user, type: "LIMBIC_UPDATE", data: { trust: 0.25 } }, { userId: user, type: "LIMBIC_UPDATE", data: { warmth: 0.5 } });
+    const res = await api("/api/sync/batch", { token, body: { events } });
+    expect(res.status).toBe(202);
+    expect(res.json.results.every((r: { seq?: number }) => r.seq !== undefined)).toBe(true);
+    const snap = (await api(`/api/sync/users/${user}`, { token })).json;
+    expect(snap.seq).toBe(303);
+    expect(snap.versions).toEqual({ "shoots.s0": 298, "shoots.s1": 299, "shoots.s2": 300, credits: 301, limbic: 303 });
+    expect([0, 1, 2].map((k) => snap.state[`shoots.s${k}`].processedCount)).toEqual([297, 298, 299]);
+    expect(snap.state.limbic).toMatchObject({ trust: 0.25, warmth: 0.5 });
+    // A device that resumes from seq 1 gets the same state from the store.
+    const phone = await device(user, "phone", { since: 1 });
+    expect(phone.catchUp[1]).toMatchObject({ type: "STATE", versions: snap.versions });
+    phone.client.close();
   });
 });

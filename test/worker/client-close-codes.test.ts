@@ -1,7 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createNerveClient, memoryStorage, type NerveStatus } from "../../client/index.js";
 import { selfWebSocket, waitFor } from "./client-harness.js";
-import { connect, uniqueUser, userToken } from "./helpers.js";
+import { api, connect, hubOf, serviceToken, sweepNow, uniqueUser, userToken } from "./helpers.js";
 
 const URL_ = "wss://nerve.test/ws";
 /** A backoff so slow that a test only passes if the client did not wait for it. */
@@ -86,19 +87,24 @@ describe("client: close codes", () => {
     await good.close();
   });
 
-  it("4009 (too many connections) backs off and gets in once a slot frees", async () => {
+  it("4009 (too many connections) waits the contract's 30 s or more, not the backoff, and gets in once a slot frees", async () => {
     const user = uniqueUser();
     const token = await userToken(user);
     const others = [];
     for (let i = 0; i < 20; i++) others.push(await connect({ token, device: `d${i}` }));
     const statuses: NerveStatus[] = [];
-    const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: selfWebSocket(), maxRetries: 1000, backoff: { minDelayMs: 20, maxDelayMs: 50 } });
+    const factory = selfWebSocket();
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, maxRetries: 1000, backoff: { minDelayMs: 20, maxDelayMs: 50 } });
     client.on("status", (s) => statuses.push(s));
     const closes = track(client);
-    await waitFor(() => closes.length >= 3, "three refused attempts");
-    expect(closes.slice(0, 3)).toEqual([{ code: 4009, willRetry: true }, { code: 4009, willRetry: true }, { code: 4009, willRetry: true }]);
+    await waitFor(() => closes.length >= 1, "a refused attempt");
+    expect(closes).toEqual([{ code: 4009, willRetry: true }]);
     expect(client.status).toBe("reconnecting");
+    // A 50 ms backoff would have tried 20 times by now.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(factory.sockets.length).toBe(1);
     others.pop()!.close();
+    client.reconnect(); // the app's own "try again" goes at once
     await client.whenSynced();
     expect(statuses.at(-1)).toBe("connected");
     await client.close();
@@ -136,6 +142,61 @@ describe("client: close codes", () => {
     client.reconnect();
     await client.whenSynced();
     expect(factory.sockets.length).toBe(2);
+    await client.close();
+  });
+
+  /** Closes this user's sockets from inside the hub, as the hub's own closes do. */
+  const closeFromHub = (user: string, code: number, reason: string) => runInDurableObject(hubOf(user), (_i, state) => {
+    for (const ws of state.getWebSockets()) ws.close(code, reason);
+  });
+
+  // NEVER's backoff is a minute: only a reconnect at once passes within waitFor's 5 s.
+  for (const code of [1009, 4010, 4012, 4400, 4499]) {
+    it(`${code} reconnects at once, resuming with since`, async () => {
+      const user = uniqueUser();
+      const factory = selfWebSocket();
+      const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, ...NEVER });
+      const closes = track(client);
+      const phases: string[] = [];
+      await client.whenSynced();
+      client.on("phase", (c) => phases.push(`${c.from}>${c.to}:${c.reason}`));
+      await closeFromHub(user, code, "test");
+      await waitFor(() => factory.sockets.length === 2 && client.phase === "synced", `a reconnect at once after ${code}`);
+      expect(closes).toEqual([{ code, willRetry: true }]);
+      expect(factory.sockets[1]!.url).toContain("since=0");
+      expect(phases).toEqual(["synced>reconnecting:connection-lost", "reconnecting>catching-up:welcome", "catching-up>synced:synced"]);
+      await client.close();
+    });
+  }
+
+  it("an unknown code in the stop range (4150) is terminal: phase refused, status closed", async () => {
+    const user = uniqueUser();
+    const factory = selfWebSocket();
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, ...FAST });
+    const closes = track(client);
+    await client.whenSynced();
+    const changes: unknown[] = [];
+    client.on("phase", (c) => changes.push(c));
+    await closeFromHub(user, 4150, "a newer server stops this client");
+    await waitFor(() => client.phase === "refused", "refused");
+    expect(changes).toEqual([{ from: "synced", to: "refused", reason: "server-refused", close: { code: 4150, reason: "a newer server stops this client" } }]);
+    expect([client.status, closes]).toEqual(["closed", [{ code: 4150, willRetry: false }]]);
+    const waiting = client.whenSynced();
+    client.reconnect();
+    await waiting;
+    expect(factory.sockets.length).toBe(2);
+    await client.close();
+  });
+
+  it("4011 (the user's data erased) reconnects at once into the reset", async () => {
+    const user = uniqueUser();
+    const factory = selfWebSocket();
+    const client = createNerveClient({ url: URL_, getToken: () => userToken(user), storage: memoryStorage(), WebSocket: factory, ...NEVER });
+    const closes = track(client);
+    await client.whenSynced();
+    expect((await api(`/api/sync/users/${user}`, { method: "DELETE", token: await serviceToken() })).status).toBe(200);
+    await waitFor(() => factory.sockets.length === 2 && client.phase === "synced", "a reconnect at once after 4011");
+    expect(closes).toEqual([{ code: 4011, willRetry: true }]);
     await client.close();
   });
 });

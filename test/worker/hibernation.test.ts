@@ -31,7 +31,8 @@ describe("forced hibernation (evictDurableObject)", () => {
     // The bucket survived: what was spent stays spent (it only refills with time).
     const bucketAfter = await runInDurableObject(hubOf(user), (_i, state) =>
       state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM rate_buckets WHERE name = 'client'").one().tokens);
-    expect(bucketBefore).toBeLessThan(60);
+    // 40 taken of 100 (written every tenth take), plus what refilled while they arrived.
+    expect(bucketBefore).toBeLessThan(62);
     expect(bucketAfter).toBe(bucketBefore);
 
     // The attachments survived: the sockets are still the same devices with their topics.

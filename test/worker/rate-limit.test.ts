@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { api, device, hubOf, publishDirect, serviceToken, uniqueUser, userToken } from "./helpers.js";
 
 describe("rate limits", () => {
@@ -56,15 +56,32 @@ describe("rate limits", () => {
 
   it("limits service writes per user (SERVICE_RATE_LIMIT_PER_MINUTE) with 429 and Retry-After", async () => {
     const user = uniqueUser();
-    // One write creates the hub and its bucket; then the bucket is emptied as of a moment from now, so
-    // the refill (10 tokens a second) cannot race the assertion.
+    // One write creates the hub; then its stored bucket is emptied as of a moment from now (so the
+    // refill, 10 tokens a second, cannot race the assertion) and the hub evicted, so that it reads
+    // the bucket again when it wakes.
     await publishDirect(user, "PROMPT_CHANGE", { promptId: "p", action: "created" });
     await runInDurableObject(hubOf(user), (_i, state) => {
-      state.storage.sql.exec("UPDATE rate_buckets SET tokens = 0, updated_at = ? WHERE name = 'service'", Date.now() + 5000);
+      state.storage.sql.exec("INSERT OR REPLACE INTO rate_buckets (name, tokens, updated_at) VALUES ('service', 0, ?)", Date.now() + 5000);
     });
+    await evictDurableObject(hubOf(user));
     const r = await api("/api/sync/prompt-change", { token: await serviceToken(), body: { userId: user, promptId: "p", action: "updated" } });
     expect(r.status).toBe(429);
     expect(r.headers.get("Retry-After")).toBe("1");
     expect(r.json).toEqual({ error: { code: "RATE_LIMITED", retryable: true, message: "more than 600 service writes a minute for this user" } });
+  });
+
+  it("keeps a bucket across an eviction, to within a tenth of the allowance: an eviction does not refill it", async () => {
+    const user = uniqueUser();
+    const a = await device(user, "a");
+    a.client.drain();
+    for (let i = 0; i < 95; i++) a.client.send({ type: "PING", data: { t: i } });
+    for (let i = 0; i < 95; i++) expect(await a.client.next()).toMatchObject({ type: "PONG", t: i });
+    a.client.close();
+    await evictDurableObject(hubOf(user));
+    // Written at the 90th take (a tenth is 10): 10 left then, plus what refilled while the 90 arrived.
+    const stored = await runInDurableObject(hubOf(user), (_i, state) =>
+      state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM rate_buckets WHERE name = 'client'").toArray()[0]?.tokens);
+    expect(stored).toBeGreaterThanOrEqual(10);
+    expect(stored).toBeLessThan(15);
   });
 });

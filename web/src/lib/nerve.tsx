@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
-import { createNerveClient, webStorage, type NerveClient, type NerveStorage } from "../../../client/index.js";
+import { createNerveClient, type NerveClient } from "../../../client/index.js";
 import { NerveProvider, useNerveClient, useNerveSelector } from "../../../client/react.js";
 import type { LinkInfo } from "../components/connection-indicator.js";
 import { getSession, setSession, subscribeSession, type Session } from "./session.js";
@@ -34,24 +34,6 @@ class AttemptCounter {
 
 const attempts = new WeakMap<NerveClient, AttemptCounter>();
 
-/**
- * Every page load starts from a full STATE: the cursor and the mirror are kept for this page only.
- * A mirror restored from storage can be older than the stored cursor (the client saves it less
- * often); the client then reports SYNCED before its STATE_SYNC answer arrives, and the page would
- * briefly show stale or empty state. A full STATE on load costs one frame and never shows wrong
- * state. The outbox (messages not yet accepted) still survives a reload.
- */
-function pageStorage(): NerveStorage {
-  const durable = webStorage(localStorage);
-  const page = new Map<string, string>();
-  const pageOnly = (key: string) => key.endsWith(":sync") || key.endsWith(":cursor") || key.endsWith(":mirror");
-  return {
-    getItem: (key) => (pageOnly(key) ? page.get(key) ?? null : durable.getItem(key)),
-    setItem: (key, value) => (pageOnly(key) ? void page.set(key, value) : durable.setItem(key, value)),
-    removeItem: (key) => (pageOnly(key) ? void page.delete(key) : durable.removeItem(key)),
-  };
-}
-
 function makeClient(session: Session): NerveClient {
   const client = createNerveClient({
     url: socketUrl(),
@@ -65,7 +47,6 @@ function makeClient(session: Session): NerveClient {
     deviceId: session.deviceId,
     name: session.deviceName,
     platform: "web",
-    storage: pageStorage(),
     // Two windows of one browser are two devices: each keeps its own cursor and outbox.
     storagePrefix: `nerve:${session.userId}:${session.deviceId ?? "web"}`,
   });
