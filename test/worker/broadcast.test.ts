@@ -88,8 +88,14 @@ describe("POST /api/sync/broadcast", () => {
     expect(noUsers.status).toBe(400);
     const badId = await api("/api/sync/broadcast", { token, body: { userIds: ["not ok"], type: "PROMPT_CHANGE", data: prompt } });
     expect(badId.status).toBe(400);
-    const huge = await api("/api/sync/broadcast", { token, body: { userIds: [u], type: "PROMPT_CHANGE", data: { ...prompt, title: "x".repeat(200), description: "y".repeat(40_000) } } });
-    expect([400, 413]).toContain(huge.status);
+    // Valid data, but over the 32,768 bytes a broadcast carries in every queue message.
+    const answers = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`q${i}`, "x".repeat(4000)]));
+    const huge = await api("/api/sync/broadcast", { token, body: { userIds: [u], type: "CONVERGENCE_UPDATE", data: { answers } } });
+    expect(huge.status).toBe(413);
+    expect(huge.json.error.code).toBe("TOO_LARGE");
+    const tooMany = await api("/api/sync/broadcast", { token, body: { userIds: Array.from({ length: 100_001 }, (_, i) => `u${i}`), type: "PROMPT_CHANGE", data: prompt } });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.error.issues.map((i: { path: string }) => i.path)).toContain("userIds");
     const asUser = await api("/api/sync/broadcast", { token: await userToken(u), body: { userIds: [u], type: "PROMPT_CHANGE", data: prompt } });
     expect(asUser.status).toBe(403);
     const readOnly = await api("/api/sync/broadcast", { token: await serviceToken("sync:read"), body: { userIds: [u], type: "PROMPT_CHANGE", data: prompt } });
