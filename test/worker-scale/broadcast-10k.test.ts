@@ -5,7 +5,7 @@ import { api, serviceToken, uniqueUser } from "../worker/helpers.js";
 const USERS = 10_000;
 
 // Delivery time and hub calls are printed, never asserted: speed is measured, not tested (GUIDE.md).
-// Its own project (worker-scale, npm run test:broadcast-scale): creating 10,000 hubs costs minutes in
+// Its own project (worker-scale: npm run test:broadcast-scale, not in a plain vitest run): 10,000 new hubs cost minutes in
 // local workerd, where every new Durable Object is a new SQLite file.
 describe("broadcast to 10,000 users through the local queue", () => {
   it("reaches every user exactly once: applied = total, one hub call each, nothing failed", async () => {
