@@ -1,6 +1,8 @@
 import * as z from "zod/mini";
 import { BATCH_EVENT_DATA, Id, type BatchEventType, type BroadcastStatus } from "../protocol/index.js";
 
+/** The queue of broadcasts (wrangler.toml [[queues.producers]] and [[queues.consumers]]). */
+export const BROADCAST_QUEUE_NAME = "nerve-broadcast";
 /** Users per queue message: 100 ids of up to 128 characters and 32 KB of data stay under the 128 KB message limit. */
 export const USERS_PER_MESSAGE = 100;
 /** Deliveries of one user's event (the first and its retries) before it counts as failed. */
