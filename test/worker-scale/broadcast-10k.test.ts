@@ -5,8 +5,9 @@ import { api, serviceToken, uniqueUser } from "../worker/helpers.js";
 const USERS = 10_000;
 
 // Delivery time and hub calls are printed, never asserted: speed is measured, not tested (GUIDE.md).
-// Its own project (worker-scale: npm run test:broadcast-scale, not in a plain vitest run): 10,000 new hubs cost minutes in
-// local workerd, where every new Durable Object is a new SQLite file.
+// Its own project (worker-scale: npm run test:broadcast-scale, not in a plain vitest run): 10,000 new
+// hubs are 10,000 SQLite files, and the pool slows as they accumulate (docs/scale.md 5); the same
+// flow on wrangler dev is npm run bench:broadcast.
 describe("broadcast to 10,000 users through the local queue", () => {
   it("reaches every user exactly once: applied = total, one hub call each, nothing failed", async () => {
     const token = await serviceToken();
