@@ -15,6 +15,7 @@ commands:
   tail    --user <id> [--since <seq>] [--epoch <e>] [--topics a,b] [--json]   print live events; reconnects and resumes
   events  --user <id> [--since <seq>] [--limit <n>] [--epoch <e>]   one page of the user's event log
   state   --user <id>   the user's state, versions and devices
+  metrics --user <id> [--json]   the user's hub counters: events, bytes, sockets, catch-ups, refusals, wakes, storage
   erase   --user <id> --yes   erase the user's data (a new epoch begins)
 
 options:
@@ -173,6 +174,32 @@ const commands = {
   async state(args) {
     const user = need(args, "user");
     print(await call(args, "GET", `/api/sync/users/${encodeURIComponent(user)}`, await serviceToken(args)));
+  },
+
+  /** The hub's counters (GET /api/sync/users/:userId/metrics, sync:read): a table, or the JSON with --json. */
+  async metrics(args) {
+    const user = need(args, "user");
+    const m = await call(args, "GET", `/api/sync/users/${encodeURIComponent(user)}/metrics`, await serviceToken(args));
+    if (args.json) return print(m);
+    const n = (x) => Number(x).toLocaleString("en-US");
+    const kib = (b) => (b < 1024 ? `${b} B` : `${(b / 1024).toFixed(1)} KiB`);
+    const at = (t) => (t === null ? "never" : new Date(t).toISOString());
+    const c = m.catchUp;
+    const refusals = Object.entries(m.refusals).sort((a, b) => b[1] - a[1]).map(([code, k]) => `${code} ${n(k)}`).join(", ") || "none";
+    const rows = [
+      ["user", m.userId],
+      ["counting since", `${at(m.since)} (last written ${at(m.flushedAt)})`],
+      ["events", `${n(m.events.in)} in, ${n(m.events.out)} out`],
+      ["bytes", `${kib(m.bytes.in)} in, ${kib(m.bytes.out)} out`],
+      ["sockets", `${n(m.sockets.open)} open (${n(m.sockets.opened)} opened, ${n(m.sockets.closed)} closed)`],
+      ["catch-ups", `${n(c.count)} (${n(c.resumed)} resumed): ${n(c.events)} events, ${kib(c.bytes)}; largest ${n(c.maxEvents)} events, ${kib(c.maxBytes)}; hub time ${c.totalMs} ms total, ${c.maxMs} ms max`],
+      ["refusals", refusals],
+      ["dedup hits", `${n(m.dedupHits.client)} client, ${n(m.dedupHits.service)} service`],
+      ["alarms / wakes", `${n(m.alarms)} / ${n(m.wakes)}`],
+      ["storage", kib(m.storageBytes)],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   },
 
   async erase(args) {

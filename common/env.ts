@@ -7,6 +7,8 @@ export interface Env {
   BROADCAST_QUEUE?: Queue;
   /** One BroadcastLedger per broadcast id: its progress (src/broadcast/ledger.ts). */
   BROADCAST_LEDGER?: DurableObjectNamespace;
+  /** Workers Analytics Engine (dataset nerve_metrics); optional: without it no points are written. */
+  ANALYTICS?: AnalyticsEngineDataset;
   JWT_SECRET?: string;
   JWT_JWKS_URL?: string;
   JWT_ISSUER?: string;

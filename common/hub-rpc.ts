@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { DeviceName, Epoch, Id, Platform, Topic, type DeviceInfo, type ErrorCode, type Insight, type EventType, type NerveEvent, type PublishResult, type WireIssue } from "../protocol/index.js";
+import { DeviceName, Epoch, Id, Platform, Topic, type DeviceInfo, type ErrorCode, type Insight, type EventType, type MetricsAnswer, type NerveEvent, type PublishResult, type WireIssue } from "../protocol/index.js";
 
 /** A refusal from the hub, mapped by the Worker to an HTTP status. */
 export interface HubError {
@@ -29,6 +29,8 @@ export interface PublishRequest {
   /** The service name from the verified token. */
   from: string;
   idempotency?: Idempotency;
+  /** The Worker's request id, for the hub's log lines (common/log.ts). */
+  rid?: string;
 }
 
 /** Several events from one service write (POST /api/sync/state): one per key. */
@@ -37,6 +39,8 @@ export interface PublishManyRequest {
   events: { type: EventType; data: unknown }[];
   from: string;
   idempotency?: Idempotency;
+  /** The Worker's request id, for the hub's log lines (common/log.ts). */
+  rid?: string;
 }
 
 /** One item of a batch publish to one user (`POST /api/sync/batch`), in the batch's order. */
@@ -53,6 +57,8 @@ export interface BatchPublishRequest {
   items: BatchPublishItem[];
   /** The service name from the verified token. */
   from: string;
+  /** The Worker's request id, for the hub's log lines (common/log.ts). */
+  rid?: string;
 }
 
 /** One item's outcome: its seq (`duplicate` for a repeated key), or why it was refused. */
@@ -84,6 +90,8 @@ export interface DreamRequest {
   /** The service name from the verified token. */
   from: string;
   idempotency?: Idempotency;
+  /** The Worker's request id, for the hub's log lines (common/log.ts). */
+  rid?: string;
 }
 
 /** An external processor's answer (`POST /api/sync/dream-result`). */
@@ -94,6 +102,8 @@ export interface DreamResultRequest {
   /** The service name from the verified token. */
   from: string;
   idempotency?: Idempotency;
+  /** The Worker's request id, for the hub's log lines (common/log.ts). */
+  rid?: string;
 }
 
 /** The identity and options the Worker hands to the hub with a WebSocket upgrade, in one header. */
@@ -112,10 +122,17 @@ export const ConnectParams = z.object({
   subprotocol: z.optional(z.string()),
   /** `batch=1`: the catch-up's missed messages come in EVENTS frames. */
   batch: z.optional(z.boolean()),
+  /** The Worker's request id, for the hub's log lines. */
+  rid: z.optional(z.string()),
 });
 export type ConnectParams = z.infer<typeof ConnectParams>;
 
 export const CONNECT_HEADER = "x-nerve-connect";
+/**
+ * On the hub's 101: `<events> <bytes> <resumed 0|1>` of the catch-up it queued, for the Worker's
+ * Analytics Engine point. The Worker removes it before the answer leaves.
+ */
+export const CATCH_UP_HEADER = "x-nerve-catch-up";
 
 /**
  * The hub's RPC surface as the Worker calls it. `UserHub` implements it, so the two cannot drift;
@@ -128,9 +145,11 @@ export interface HubRpc {
   publishBatch(req: BatchPublishRequest): Promise<BatchItemOutcome[]>;
   startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>>;
   dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>>;
-  snapshot(userId: string): Promise<Snapshot>;
-  eventsPage(since: number, limit: number, epoch?: string): Promise<EventsPage>;
+  snapshot(userId: string, rid?: string): Promise<Snapshot>;
+  eventsPage(since: number, limit: number, epoch?: string, rid?: string): Promise<EventsPage>;
   /** Erases the user's log, state, devices, dedup records and rate buckets; closes their sockets. */
-  erase(): Promise<{ epoch: string }>;
+  erase(rid?: string): Promise<{ epoch: string }>;
+  /** The hub's counters (`GET /api/sync/users/:userId/metrics`). */
+  readMetrics(userId: string, rid?: string): Promise<MetricsAnswer>;
 }
 export type { PublishResult };

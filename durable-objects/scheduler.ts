@@ -1,3 +1,5 @@
+import { log } from "../common/log.js";
+
 /** A due job: an id whose prefix names its kind (`prune`, `sweep`, `dream:<cycleId>`), and an optional payload. */
 export interface Job {
   id: string;
@@ -84,7 +86,7 @@ export class Scheduler {
         if (next === null) this.sql.exec("DELETE FROM jobs WHERE id = ?", job.id);
         else this.sql.exec("UPDATE jobs SET due = ?, attempts = 0 WHERE id = ?", next, job.id);
       } catch (err) {
-        console.error(`UserHub job ${job.id} failed (attempt ${job.attempts + 1}):`, err);
+        log("error", "UserHub job failed", { job: job.id, attempt: job.attempts + 1 }, err);
         this.sql.exec("UPDATE jobs SET due = ?, attempts = attempts + 1 WHERE id = ?", now + retryDelay(job.attempts + 1), job.id);
       }
     }

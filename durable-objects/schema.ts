@@ -96,6 +96,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE events ADD COLUMN wire TEXT;
   `,
+  // 6: the hub's counters (durable-objects/metrics): one row, written whole at each flush.
+  `
+  CREATE TABLE hub_metrics (id INTEGER PRIMARY KEY CHECK (id = 1), since INTEGER NOT NULL, flushed_at INTEGER NOT NULL, counters TEXT NOT NULL);
+  `,
 ];
 
 /**

@@ -1,7 +1,9 @@
+import { log } from "../common/log.js";
 import { CloseCode, topicOfEvent, type DeviceInfo, type NerveEvent, type Topic } from "../protocol/index.js";
 import { deviceTag, expired, readAttachment, topicTag, wants, type Attachment } from "./connection.js";
 import type { DeviceRegistry } from "./devices.js";
 import { eventsRuns } from "./events-frames.js";
+import type { SocketCounters } from "./metrics/hub-metrics.js";
 import { Presence } from "./presence.js";
 
 /**
@@ -41,6 +43,7 @@ export class Sockets {
     private readonly maxUnackedBytes = Infinity,
     /** The bound of an EVENTS frame (MAX_SERVER_FRAME_BYTES). */
     private readonly maxFrameBytes = 1_048_576,
+    private readonly metrics?: SocketCounters,
   ) {
     this.presence = new Presence((id) => this.openCount(id) > 0, (id, online, now) => this.announce(id, online, now));
   }
@@ -77,7 +80,9 @@ export class Sockets {
 
   send(ws: WebSocket, frame: object | string): boolean {
     try {
-      ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+      const text = typeof frame === "string" ? frame : JSON.stringify(frame);
+      ws.send(text);
+      this.metrics?.sent(text, frame);
       return true;
     } catch {
       return false;
@@ -88,7 +93,7 @@ export class Sockets {
     try {
       ws.serializeAttachment(a);
     } catch (err) {
-      console.error("UserHub: could not save attachment:", err);
+      log("error", "attachment not saved", { hub: a.userId, deviceId: a.deviceId }, err);
     }
   }
 
@@ -103,6 +108,7 @@ export class Sockets {
     for (const ws of this.ctx.getWebSockets(topicTag(topicOfEvent(event)))) {
       if (ws !== exclude && this.sendLive(ws, text)) delivered++;
     }
+    this.metrics?.delivered(delivered);
     return delivered;
   }
 
@@ -132,6 +138,7 @@ export class Sockets {
         for (const i of mine) if (this.sendLive(ws, items[i]!.wire)) delivered[i]!++;
       }
     }
+    this.metrics?.delivered(delivered.reduce((n, d) => n + d, 0));
     return delivered;
   }
 
@@ -184,6 +191,7 @@ export class Sockets {
     if (!a || a.gone) return;
     a.gone = true;
     this.save(ws, a);
+    this.metrics?.closed();
     const now = Date.now();
     this.devices.touch(a.deviceId, now);
     if (this.openCount(a.deviceId, ws) === 0) this.presenceChanged(a.deviceId, now);

@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, type NerveEvent } from "../protocol/index.js";
+import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, type MetricsAnswer, type NerveEvent } from "../protocol/index.js";
 import { verifyToken } from "../common/auth.js";
 import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
+import { log, validRequestId, type LogFields } from "../common/log.js";
 import {
-  CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
+  CATCH_UP_HEADER, CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
   type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
 } from "../common/hub-rpc.js";
 import { errorFrame } from "./client-frame.js";
@@ -18,6 +19,8 @@ import { CatchUp } from "./hub/catch-up.js";
 import { Inbox } from "./hub/inbox.js";
 import { ServiceWrites } from "./hub/service-writes.js";
 import { Writer } from "./hub/writer.js";
+import { HubMetrics } from "./metrics/hub-metrics.js";
+import { countRpcOutcome } from "./metrics/rpc-outcomes.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { Retention } from "./retention.js";
 import { migrate } from "./schema.js";
@@ -37,6 +40,7 @@ interface Parts {
   catchUp: CatchUp;
   inbox: Inbox;
   services: ServiceWrites;
+  metrics: HubMetrics;
   jobs: Record<string, JobHandler>;
 }
 
@@ -55,6 +59,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     super(ctx, env);
     this.config = readConfig(env as unknown as Record<string, unknown>);
     this.open();
+    this.parts.metrics.woke();
     // Answered by the runtime without waking the object; the timestamp feeds the sweep.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -70,7 +75,8 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const dedup = new Dedup(sql);
     const limiter = new RateLimiter(sql);
     const scheduler = new Scheduler(sql, ctx.storage);
-    const sockets = new Sockets(ctx, devices, config.maxUnackedBytes, config.maxServerFrameBytes);
+    const metrics = new HubMetrics({ sql, userId: ctx.id.name ?? "", lastSeq: log.lastSeq, now: Date.now(), sink: env.ANALYTICS });
+    const sockets = new Sockets(ctx, devices, config.maxUnackedBytes, config.maxServerFrameBytes, metrics);
     const retention = new Retention(log, dedup, scheduler, config, store);
     const writer = new Writer(ctx.storage, log, store, sockets, retention, config);
     const dreams = new DreamCycles({
@@ -86,8 +92,8 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     });
     const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes, config.reconnectSpreadMs);
     this.parts = {
-      log, store, devices, sockets, scheduler, writer, dreams, catchUp,
-      inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention,
+      log, store, devices, sockets, scheduler, writer, dreams, catchUp, metrics,
+      inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention, metrics,
         rescheduleSweep: async (now) => {
           const at = sockets.nextSweep(now, config.heartbeatMs);
           if (at === null) await scheduler.cancel("sweep");
@@ -106,14 +112,50 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     };
   }
 
+  /** Fields of every log line of this hub: the user, and the request id the Worker handed over. */
+  private logFields(rid?: string): LogFields {
+    return { hub: this.ctx.id.name, rid: validRequestId(rid) };
+  }
+
+  /** The end of every entry point: counters are flushed when due; a failure there never fails the entry point. */
+  private settle(): void {
+    const { metrics, log: eventLog } = this.parts;
+    try {
+      // Sockets the runtime holds (a closing one included): a count without reading each attachment,
+      // as a point may go out with every write.
+      metrics.settle(Date.now(), eventLog.lastSeq, () => ({ openSockets: this.ctx.getWebSockets().length, storageBytes: this.ctx.storage.sql.databaseSize }));
+    } catch (err) {
+      log("error", "metrics flush failed", this.logFields(), err);
+    }
+  }
+
+  /**
+   * Runs an RPC method: counts its refusals and dedup answers, logs a failure with the request id
+   * the Worker sent (the Worker logs its side with the same id), and settles the counters.
+   */
+  private async served<T>(method: string, rid: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      countRpcOutcome(this.parts.metrics, result, { ...this.logFields(rid), method });
+      return result;
+    } catch (err) {
+      log("error", `UserHub.${method} failed`, this.logFields(rid), err);
+      throw err;
+    } finally {
+      this.settle();
+    }
+  }
+
   // ---------------------------------------------------------------- runtime entry points
 
   override async fetch(request: Request): Promise<Response> {
     try {
       return await this.accept(request);
     } catch (err) {
-      console.error("UserHub.fetch failed:", err);
+      log("error", "UserHub.fetch failed", this.logFields(), err);
       return internalError("the hub failed to accept the connection");
+    } finally {
+      this.settle();
     }
   }
 
@@ -126,12 +168,12 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     try {
       params = ConnectParams.parse(JSON.parse(raw));
     } catch (err) {
-      console.error("UserHub.fetch: bad connect header from the Worker:", err);
+      log("error", "UserHub.fetch: bad connect header from the Worker", this.logFields(), err);
       return internalError("bad connect parameters");
     }
-    const { sockets, devices, catchUp, scheduler } = this.parts;
+    const { sockets, devices, catchUp, scheduler, metrics } = this.parts;
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    const headers = params.subprotocol ? { "Sec-WebSocket-Protocol": params.subprotocol } : undefined;
+    const headers: Record<string, string> = params.subprotocol ? { "Sec-WebSocket-Protocol": params.subprotocol } : {};
     const upgrade = () => new Response(null, { status: 101, webSocket: client, headers });
 
     const now = Date.now();
@@ -154,33 +196,43 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     const resumeFrom = catchUp.canResume(params, deviceId) ? params.since : null;
     const firstOfDevice = sockets.openCount(deviceId) === 0;
     this.ctx.acceptWebSocket(server, tagsFor(deviceId, params.topics));
+    metrics.opened();
     try {
       server.serializeAttachment(attachment);
       devices.seen(deviceId, params.platform, params.name, params.topics, now);
-      catchUp.send(server, attachment, resumeFrom, now);
+      const bytesBefore = metrics.bytesOut;
+      const events = catchUp.send(server, attachment, resumeFrom, now);
+      const bytes = metrics.bytesOut - bytesBefore;
+      metrics.caughtUp(resumeFrom !== null, events, bytes, Date.now() - now);
+      // For the Worker's Analytics Engine point (it times the whole hand-over); it strips the header.
+      headers[CATCH_UP_HEADER] = `${events} ${bytes} ${resumeFrom !== null ? 1 : 0}`;
       if (firstOfDevice) sockets.presenceChanged(deviceId, now);
       // The next sweep as things stand: presence deadline, idle sweep, or this token's expiry.
       const sweepAt = sockets.nextSweep(now, this.config.heartbeatMs);
       if (sweepAt !== null) await scheduler.schedule("sweep", sweepAt, { onlyIfEarlier: true });
     } catch (err) {
-      console.error("UserHub.fetch: catch-up failed:", err);
+      log("error", "UserHub.fetch: catch-up failed", { ...this.logFields(params.rid), deviceId }, err);
       sockets.close(server, CloseCode.INTERNAL, "the server failed to start this connection");
     }
     return upgrade();
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.parts.metrics.received(message);
     const a = readAttachment(ws);
     if (!a) {
-      console.error("UserHub.webSocketMessage: connection without a readable attachment");
+      log("error", "UserHub.webSocketMessage: connection without a readable attachment", this.logFields());
       this.parts.sockets.close(ws, CloseCode.INTERNAL, "connection state lost");
+      this.settle();
       return;
     }
     try {
       await this.parts.inbox.handle(ws, a, message);
     } catch (err) {
-      console.error("UserHub.webSocketMessage failed:", err);
+      log("error", "UserHub.webSocketMessage failed", { ...this.logFields(), deviceId: a.deviceId }, err);
       this.parts.sockets.send(ws, errorFrame(undefined, ErrorCode.INTERNAL, "the server failed to handle this message; it was not applied"));
+    } finally {
+      this.settle();
     }
   }
 
@@ -188,32 +240,38 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     try {
       this.parts.sockets.gone(ws);
     } catch (err) {
-      console.error("UserHub.webSocketClose failed:", err);
+      log("error", "UserHub.webSocketClose failed", this.logFields(), err);
     } finally {
       try {
         ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
       } catch {
         // already closed
       }
+      this.settle();
     }
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-    console.error("UserHub.webSocketError:", error);
+    log("warn", "UserHub.webSocketError", this.logFields(), error);
     try {
       this.parts.sockets.gone(ws);
     } catch (err) {
-      console.error("UserHub.webSocketError: could not mark the connection gone:", err);
+      log("error", "UserHub.webSocketError: could not mark the connection gone", this.logFields(), err);
+    } finally {
+      this.settle();
     }
   }
 
   override async alarm(): Promise<void> {
+    this.parts.metrics.alarmRan();
     try {
       await this.parts.scheduler.runDue(Date.now(), this.parts.jobs);
     } catch (err) {
       // Rethrowing makes the runtime retry the alarm with backoff: what a broken run needs.
-      console.error("UserHub.alarm failed:", err);
+      log("error", "UserHub.alarm failed", this.logFields(), err);
       throw err;
+    } finally {
+      this.settle();
     }
   }
 
@@ -221,11 +279,15 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
 
   /** A service write of one event. Idempotent by key; rate limited per user. */
   async publish(req: PublishRequest): Promise<HubResult<PublishResult & { duplicate?: boolean }>> {
-    return this.publishMany({ userId: req.userId, events: [{ type: req.type, data: req.data }], from: req.from, idempotency: req.idempotency });
+    return this.served("publish", req.rid, () => this.write({ userId: req.userId, events: [{ type: req.type, data: req.data }], from: req.from, idempotency: req.idempotency }));
   }
 
   /** A service write of several events, applied together: the answer carries the last seq. */
   async publishMany(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[]; duplicate?: boolean }>> {
+    return this.served("publishMany", req.rid, () => this.write(req));
+  }
+
+  private write(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[]; duplicate?: boolean }>> {
     const seqsOf = (events: NerveEvent[]) => ({ seq: events.at(-1)!.seq, seqs: events.map((e) => e.seq) });
     return this.parts.services.run(req.from, req.idempotency, (events) => ({ ...seqsOf(events), delivered: 0 }), async (alsoWrite) => {
       const outcome = await this.parts.writer.write(req.events.map((e) => ({ ...e, from: req.from })), { alsoWrite });
@@ -236,32 +298,34 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
 
   /** A user's items of a batch publish, in order, in one transaction: one outcome per item. */
   async publishBatch(req: BatchPublishRequest): Promise<BatchItemOutcome[]> {
-    return this.parts.services.runBatch(req.from, req.items, async (items, alsoWrite) => {
+    return this.served("publishBatch", req.rid, () => this.parts.services.runBatch(req.from, req.items, async (items, alsoWrite) => {
       const outcome = await this.parts.writer.write(items.map((e) => ({ type: e.type, data: e.data, from: req.from })), { alsoWrite });
       return outcome.ok ? { events: outcome.events } : { error: outcome.error };
-    });
+    }));
   }
 
   /** `POST /api/sync/dream`: queues a dream cycle for a service. */
   async startDream(req: DreamRequest): Promise<HubResult<{ cycleId: string; seq: number; duplicate?: boolean }>> {
     const recordOf = (events: NerveEvent[]) => ({ cycleId: (events[0]!.data as { cycleId: string }).cycleId, seq: events[0]!.seq });
-    return this.parts.services.run(req.from, req.idempotency, recordOf,
-      (alsoWrite) => this.parts.dreams.start({ windowHours: req.windowHours, note: req.note }, "service", req.from, { alsoWrite }));
+    return this.served("startDream", req.rid, () => this.parts.services.run(req.from, req.idempotency, recordOf,
+      (alsoWrite) => this.parts.dreams.start({ windowHours: req.windowHours, note: req.note }, "service", req.from, { alsoWrite })));
   }
 
   /** `POST /api/sync/dream-result`: an external dream processor's answer for the running cycle. */
   async dreamResult(req: DreamResultRequest): Promise<HubResult<{ seq: number; duplicate?: boolean }>> {
-    return this.parts.services.run(req.from, req.idempotency, (events) => ({ seq: events.at(-1)!.seq }),
-      (alsoWrite) => this.parts.dreams.externalResult(req.cycleId, req.insights, { alsoWrite }));
+    return this.served("dreamResult", req.rid, () => this.parts.services.run(req.from, req.idempotency, (events) => ({ seq: events.at(-1)!.seq }),
+      (alsoWrite) => this.parts.dreams.externalResult(req.cycleId, req.insights, { alsoWrite })));
   }
 
   /** The user's whole state and device list. */
-  async snapshot(userId: string): Promise<Snapshot> {
-    const { log, store, sockets } = this.parts;
-    // Presence read while awake: a silent socket is reported offline, not left to the idle sweep.
-    sockets.sweep(Date.now(), this.config.heartbeatMs);
-    const { state, versions } = store.changedSince(0);
-    return { userId, seq: log.lastSeq, epoch: log.epoch, state, versions, devices: sockets.deviceList(Date.now()) };
+  async snapshot(userId: string, rid?: string): Promise<Snapshot> {
+    return this.served("snapshot", rid, async () => {
+      const { log: eventLog, store, sockets } = this.parts;
+      // Presence read while awake: a silent socket is reported offline, not left to the idle sweep.
+      sockets.sweep(Date.now(), this.config.heartbeatMs);
+      const { state, versions } = store.changedSince(0);
+      return { userId, seq: eventLog.lastSeq, epoch: eventLog.epoch, state, versions, devices: sockets.deviceList(Date.now()) };
+    });
   }
 
   /**
@@ -270,14 +334,24 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
    * holds all of it, or the cursor is from another epoch (then the page is empty: those seqs name
    * events of another history).
    */
-  async eventsPage(since: number, limit: number, epoch?: string): Promise<EventsPage> {
-    const { log } = this.parts;
-    if (epoch !== undefined && epoch !== log.epoch) return { events: [], seq: log.lastSeq, epoch: log.epoch, reset: true, hasMore: log.lastSeq > 0 };
-    const n = Math.min(Math.max(1, limit), MAX_EVENTS_PAGE);
-    // Bounded by bytes as well as count: well under the 32 MiB RPC limit and what a client can parse.
-    const { events, hasMore } = log.page(since, n, this.config.maxServerFrameBytes);
-    const reset = !log.canResumeFrom(Math.min(since, log.lastSeq)) || since > log.lastSeq;
-    return { events, seq: log.lastSeq, epoch: log.epoch, reset, hasMore };
+  async eventsPage(since: number, limit: number, epoch?: string, rid?: string): Promise<EventsPage> {
+    return this.served("eventsPage", rid, async () => {
+      const { log: eventLog } = this.parts;
+      if (epoch !== undefined && epoch !== eventLog.epoch) return { events: [], seq: eventLog.lastSeq, epoch: eventLog.epoch, reset: true, hasMore: eventLog.lastSeq > 0 };
+      const n = Math.min(Math.max(1, limit), MAX_EVENTS_PAGE);
+      // Bounded by bytes as well as count: well under the 32 MiB RPC limit and what a client can parse.
+      const { events, hasMore } = eventLog.page(since, n, this.config.maxServerFrameBytes);
+      const reset = !eventLog.canResumeFrom(Math.min(since, eventLog.lastSeq)) || since > eventLog.lastSeq;
+      return { events, seq: eventLog.lastSeq, epoch: eventLog.epoch, reset, hasMore };
+    });
+  }
+
+  /** `GET /api/sync/users/:userId/metrics`: the hub's counters, stored and not yet flushed, with the gauges read now. */
+  async readMetrics(userId: string, rid?: string): Promise<MetricsAnswer> {
+    return this.served("readMetrics", rid, async () => {
+      const { metrics, log: eventLog, sockets } = this.parts;
+      return metrics.read(userId, Date.now(), eventLog.lastSeq, { openSockets: sockets.liveCount(), storageBytes: this.ctx.storage.sql.databaseSize });
+    });
   }
 
   /**
@@ -285,12 +359,20 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
    * dream work and jobs) and starts a new epoch; the user's sockets are closed with 4011 so their
    * devices reconnect and reset.
    */
-  async erase(): Promise<{ epoch: string }> {
+  async erase(rid?: string): Promise<{ epoch: string }> {
+    return this.served("erase", rid, () => this.eraseAll());
+  }
+
+  private async eraseAll(): Promise<{ epoch: string }> {
     const open = this.ctx.getWebSockets();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.open();
     for (const ws of open) {
+      // Gone with the rest: its close handshake, which comes later, is not a close of the new epoch
+      // (its counters, presence and devices start empty).
+      const a = readAttachment(ws);
+      if (a && !a.gone) this.parts.sockets.save(ws, { ...a, gone: true });
       try {
         ws.close(CloseCode.USER_ERASED, "the user's data was erased; reconnect");
       } catch {

@@ -167,3 +167,41 @@ export interface ErrorBody {
   /** `retryable` (extension): whether the same request may pass if sent again later (`ERROR_RETRYABLE`). */
   error: { code: string; message: string; retryable?: boolean; issues?: { path: string; message: string }[] };
 }
+
+const count = z.int().check(z.gte(0));
+
+/**
+ * `200` of `GET /api/sync/users/:userId/metrics`: one hub's counters since `since` (the hub's first
+ * count, or its last erase). Totals flushed to storage plus what the live instance has counted since.
+ */
+export const MetricsAnswer = z.object({
+  userId: Id,
+  /** When counting began (ms since epoch). */
+  since: z.number(),
+  /** The hub's clock when it answered. */
+  now: z.number(),
+  /** When the counters were last written to storage (null: never); see docs/observability.md on loss. */
+  flushedAt: z.nullable(z.number()),
+  /** `in`: events appended to the log (every source); `out`: event copies sent to devices, live and in catch-ups. */
+  events: z.object({ in: count, out: count }),
+  /** UTF-8 bytes of WebSocket frames received from and sent to devices. */
+  bytes: z.object({ in: count, out: count }),
+  /** `open`: live connections now; `opened`/`closed`: accepted and ended since `since`. */
+  sockets: z.object({ open: count, opened: count, closed: count }),
+  /** Catch-ups (WELCOME to SYNCED): how many, how many resumed, their events and bytes, and their time in the hub. */
+  catchUp: z.object({
+    count, resumed: count, events: count, bytes: count, maxEvents: count, maxBytes: count,
+    /** Milliseconds of hub clock; in production the Workers clock moves only at I/O (see docs/observability.md). */
+    totalMs: z.number(), maxMs: z.number(),
+  }),
+  /** Refused client frames and service writes, by error code. */
+  refusals: z.record(z.string(), count),
+  /** Alarm runs; wakes: times the hub was constructed (woken from hibernation or eviction). */
+  alarms: count,
+  wakes: count,
+  /** Retries answered from the dedup records: client message ids and service Idempotency-Keys. */
+  dedupHits: z.object({ client: count, service: count }),
+  /** The hub's SQLite database size in bytes. */
+  storageBytes: count,
+});
+export type MetricsAnswer = z.infer<typeof MetricsAnswer>;

@@ -7,6 +7,7 @@ export * from "./codes.js";
 export * from "./ids.js";
 export * from "./events.js";
 export * from "./client-messages.js";
+export * from "./connect-query.js";
 export * from "./server-frames.js";
 export * from "./http.js";
 export * from "./issues.js";

@@ -5,52 +5,18 @@
  * fails when the checked-in files differ from what this generates.
  */
 import * as z from "zod/mini";
+import { asyncApiDocument } from "./asyncapi.js";
+import { clientMessageSchemas, serverFrameSchemas, toSchema, type Json, type Schema } from "./json-schema.js";
 import {
-  AcceptedFrame, BatchBody, BatchItem, BroadcastAccepted, BroadcastBody, BroadcastStatus, CLIENT_MESSAGE_DATA, CreditUpdateBody, DATA_OPTIONAL, DeviceConnectedFrame,
-  DeviceDisconnectedFrame, DreamBody, DreamResultBody, ErrorFrame, EVENT_DATA, EVENT_TYPES, EventsFrame, EventsQuery,
-  PongFrame, PromptChangeBody, ShootProgressBody, STATE_UPDATE_TYPES, StateBody, StateFrame, SyncedFrame, WelcomeFrame,
-  ClientEnvelope, NerveEventSchema, type ClientMessageType,
+  BatchBody, BatchItem, BroadcastAccepted, BroadcastBody, BroadcastStatus, CreditUpdateBody, DreamBody, DreamResultBody, EVENT_DATA, EVENT_TYPES, EventsQuery, MetricsAnswer,
+  PromptChangeBody, ShootProgressBody, StateBody,
 } from "../protocol/index.js";
 import {
   BatchAnswer, DreamAnswer, DreamResultAnswer, EraseAnswer, ErrorBodySchema, EventsPageAnswer, FanoutAnswer, MeSnapshot,
   PublishAnswer, STATE_VALUES, StatusAnswer, UserSnapshot,
 } from "../protocol/contract-schemas.js";
 
-type Schema = z.ZodMiniType;
-type Json = { [key: string]: unknown };
-
 const BASE = "https://nerve.dev/schema/";
-
-/** One client message type as a whole frame: the envelope with its `type` and `data`. */
-function clientMessage(type: ClientMessageType): Schema {
-  const data = CLIENT_MESSAGE_DATA[type] as Schema;
-  // Derived from the envelope the hub parses, so that a field added there (baseVersion, at) cannot be missed here.
-  const envelope = STATE_UPDATE_TYPES.has(type) ? ClientEnvelope : z.omit(ClientEnvelope, { baseVersion: true, at: true });
-  return z.extend(envelope, { type: z.literal(type), data: DATA_OPTIONAL.has(type) ? z.optional(data) : data });
-}
-
-/** One durable event type as its frame. */
-function eventFrame(type: (typeof EVENT_TYPES)[number]): Schema {
-  return z.extend(NerveEventSchema, { type: z.literal(type), data: EVENT_DATA[type] });
-}
-
-/** Drops `additionalProperties: false` everywhere: readers of what the server sends ignore unknown fields. */
-function open(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(open);
-  if (node === null || typeof node !== "object") return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === "additionalProperties" && v === false) continue;
-    out[k] = open(v);
-  }
-  return out;
-}
-
-function toSchema(schema: Schema, reader: boolean): Json {
-  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "throw" }) as Json;
-  delete json.$schema;
-  return (reader ? open(json) : json) as Json;
-}
 
 /**
  * A document of named schemas: `$defs` holds each, and the document itself matches any of them.
@@ -72,21 +38,16 @@ function document(name: string, title: string, description: string, defs: Record
 
 /** Every contract document, by file name (without `.json`). */
 export function contractDocuments(): Record<string, Json> {
-  const clientTypes = Object.keys(CLIENT_MESSAGE_DATA) as ClientMessageType[];
   return {
     "client-messages": document(
       "client-messages", "Nerve client messages",
       "Every JSON frame a client may send on /ws, one definition per type (docs/protocol.md section 7).",
-      Object.fromEntries(clientTypes.map((t) => [t, clientMessage(t)])), false,
+      clientMessageSchemas(), false,
     ),
     "server-frames": document(
       "server-frames", "Nerve server frames",
       "Every JSON frame the server sends on /ws: ephemeral frames and one definition per durable event type (docs/protocol.md sections 6 and 8). Ignore unknown types and fields.",
-      {
-        WELCOME: WelcomeFrame, STATE: StateFrame, EVENTS: EventsFrame, SYNCED: SyncedFrame, PONG: PongFrame,
-        ACCEPTED: AcceptedFrame, ERROR: ErrorFrame, DEVICE_CONNECTED: DeviceConnectedFrame, DEVICE_DISCONNECTED: DeviceDisconnectedFrame,
-        ...Object.fromEntries(EVENT_TYPES.map((t) => [t, eventFrame(t)])),
-      }, true,
+      serverFrameSchemas(), true,
     ),
     events: document(
       "events", "Nerve event data",
@@ -121,7 +82,7 @@ export function contractDocuments(): Record<string, Json> {
       "The JSON body of each HTTP answer, named by route and status (docs/protocol.md section 13).",
       {
         ErrorBody: ErrorBodySchema, PublishAnswer, FanoutAnswer, BatchAnswer, DreamAnswer, DreamResultAnswer,
-        UserSnapshot, EraseAnswer, StatusAnswer, MeSnapshot, EventsPageAnswer, BroadcastAccepted, BroadcastStatus,
+        UserSnapshot, EraseAnswer, StatusAnswer, MeSnapshot, EventsPageAnswer, MetricsAnswer, BroadcastAccepted, BroadcastStatus,
       }, true,
       {
         ErrorBody: "every HTTP error (4xx, 5xx)",
@@ -135,6 +96,7 @@ export function contractDocuments(): Record<string, Json> {
         StatusAnswer: "200 of GET /api/sync/status",
         MeSnapshot: "200 of GET /api/me",
         EventsPageAnswer: "200 of GET /api/me/events",
+        MetricsAnswer: "200 of GET /api/sync/users/:userId/metrics",
         BroadcastAccepted: "202 of POST /api/sync/broadcast",
         BroadcastStatus: "200 of GET /api/sync/broadcasts/:id",
       },
@@ -144,7 +106,7 @@ export function contractDocuments(): Record<string, Json> {
 
 /** The text of each file under docs/schema/, as checked in. */
 export function contractFiles(): Record<string, string> {
-  const docs = { ...contractDocuments(), openapi: openApiDocument() };
+  const docs = { ...contractDocuments(), openapi: openApiDocument(), asyncapi: asyncApiDocument() };
   return Object.fromEntries(Object.entries(docs).map(([name, doc]) => [`${name}.json`, `${JSON.stringify(doc, null, 2)}\n`]));
 }
 
@@ -197,6 +159,9 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   "/api/sync/users/{userId}": {
     get: { summary: "A user's state, versions and devices", auth: "service", scope: "sync:read", ok: [200, "UserSnapshot"], params: [userIdParam], errors: READ_ERRORS },
     delete: { summary: "Erase a user (a new epoch); closes their sockets with 4011", auth: "service", scope: "sync:publish", ok: [200, "EraseAnswer"], params: [userIdParam], errors: READ_ERRORS },
+  },
+  "/api/sync/users/{userId}/metrics": {
+    get: { summary: "A user's hub counters: events, bytes, sockets, catch-ups, refusals, wakes, storage", auth: "service", scope: "sync:read", ok: [200, "MetricsAnswer"], params: [userIdParam], errors: READ_ERRORS },
   },
   "/api/sync/users/{userId}/state/{key}": {
     delete: {
@@ -259,7 +224,7 @@ export function openApiDocument(): Json {
     openapi: "3.1.0",
     info: {
       title: "Nerve HTTP API",
-      version: "1.1.0",
+      version: "1.2.0",
       description: "Per-user real-time sync: the HTTP routes (docs/protocol.md section 13). The WebSocket /ws is described in docs/protocol.md and docs/schema/. Generated from protocol/ by npm run contracts.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",

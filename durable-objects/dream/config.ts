@@ -1,3 +1,5 @@
+import { log } from "../../common/log.js";
+
 /** The dream cycle's settings, read from the environment. Pure. */
 export interface DreamConfig {
   /** The external processor's URL; unset: the built-in report only. */
@@ -76,7 +78,7 @@ export function readDreamConfig(env: Record<string, unknown>): DreamConfig {
     maxTries: DREAM_DEFAULTS.maxTries,
   };
   if (problem === null) return config;
-  console.error(`dream processor misconfigured: ${problem}`);
+  log("error", "dream processor misconfigured", { problem });
   const fail = (): never => {
     throw new DreamConfigError(`dream processor misconfigured: ${problem}`);
   };

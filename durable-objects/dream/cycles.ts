@@ -4,6 +4,7 @@ import {
   type Insight, type NerveEvent, type QueuedCycle,
 } from "../../protocol/index.js";
 import type { HubError } from "../../common/hub-rpc.js";
+import { log } from "../../common/log.js";
 import type { Job, JobOutcome } from "../scheduler.js";
 import { DREAM_SOURCE, feed, patternsOf, startAccumulator } from "./consolidate.js";
 import { DREAM_EVENT_TYPES, readDreams, reduceDreams } from "./dreams-state.js";
@@ -137,7 +138,7 @@ export class DreamCycles {
   async runJob(job: Job, now: number): Promise<JobOutcome> {
     if (job.id === NIGHTLY_JOB) return this.runNightly(now);
     if (job.id !== RUN_JOB) {
-      console.error(`dream: unknown job ${job.id}; dropped`);
+      log("error", "dream: unknown job dropped", { hub: this.deps.userId() ?? undefined, job: job.id });
       return null;
     }
     const s = this.dreams();
@@ -149,7 +150,7 @@ export class DreamCycles {
     } catch (err) {
       if (job.attempts + 1 < this.deps.config.maxTries) throw err; // the scheduler retries with backoff
       const message = err instanceof Error ? err.message : String(err);
-      console.error(`dream: cycle ${cycleId} failed after ${job.attempts + 1} tries:`, err);
+      log("error", "dream: cycle failed", { hub: this.deps.userId() ?? undefined, cycleId, tries: job.attempts + 1 }, err);
       await this.write([{ type: "DREAM_FAILED", data: { cycleId, phase, error: message.slice(0, 500) }, from: DREAM_SOURCE }], { work: null });
       return this.dreams().queue.length > 0 ? this.soon : null;
     }
@@ -276,7 +277,7 @@ export class DreamCycles {
     if (schedule.nextAt !== null && schedule.nextAt > now) return schedule.nextAt; // this night's cycle is already queued
     const nextAt = nextNightlyAt(now, schedule);
     if (s.queue.length >= DREAM_QUEUE_LIMIT) {
-      console.error(`dream: nightly cycle skipped, ${s.queue.length} cycles already wait`);
+      log("warn", "dream: nightly cycle skipped", { hub: this.deps.userId() ?? undefined, waiting: s.queue.length });
       await this.write([{ type: "DREAM_SCHEDULE", data: { ...schedule, nextAt }, from: SCHEDULE_SOURCE }]);
       return nextAt;
     }

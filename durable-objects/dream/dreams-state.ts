@@ -1,11 +1,12 @@
 import { DREAM_EVENT_TYPES, DreamsState, EMPTY_DREAMS, reduceDreams as reduceDreamsState, type EventType } from "../../protocol/index.js";
+import { log } from "../../common/log.js";
 
 /** Reads a stored `dreams` value defensively: anything malformed counts as empty. */
 export function readDreams(value: unknown): DreamsState {
   if (value === undefined || value === null) return EMPTY_DREAMS;
   const parsed = DreamsState.safeParse(value);
   if (!parsed.success) {
-    console.error("dreams: stored state is malformed; starting from empty", parsed.error.issues.slice(0, 3));
+    log("error", "dreams: stored state is malformed; starting from empty", { issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
     return EMPTY_DREAMS;
   }
   return parsed.data;

@@ -40,18 +40,24 @@ export class CatchUp {
     return had === undefined || covers(had, p.topics);
   }
 
-  /** With `batch=1` (`a.batch`) the missed messages come in EVENTS frames. */
-  send(ws: WebSocket, a: Attachment, since: number | null, now: number): void {
+  /**
+   * With `batch=1` (`a.batch`) the missed messages come in EVENTS frames.
+   * Returns how many missed events it sent (for the hub's counters).
+   */
+  send(ws: WebSocket, a: Attachment, since: number | null, now: number): number {
     const resumed = since !== null;
     const seq = this.log.lastSeq;
+    let replayed = 0;
     this.sockets.send(ws, { type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.heartbeatMs, resumed, epoch: this.log.epoch, reconnectSpreadMs: this.reconnectSpreadMs });
     for (const part of this.stateFrames(a, since ?? 0, !resumed, now)) this.sockets.send(ws, part);
     if (resumed) {
       // The stored wire JSON, sent as is: no parse and stringify per event.
       const wires = this.log.messageWiresAfter(since).filter((r) => wants(a, EVENT_TOPIC[r.type])).map((r) => r.wire);
       for (const frame of a.batch ? eventsFrames(wires, this.maxServerFrameBytes) : wires) this.sockets.send(ws, frame);
+      replayed = wires.length;
     }
     this.sockets.send(ws, { type: "SYNCED", seq });
+    return replayed;
   }
 
   /** The whole state as stored, kept while the seq stands: devices connecting together read it once. */

@@ -12,6 +12,7 @@ import type { RateLimiter } from "../rate-limiter.js";
 import type { Retention } from "../retention.js";
 import { Sockets } from "../sockets.js";
 import type { StateStore } from "../state-store.js";
+import type { HubMetrics } from "../metrics/hub-metrics.js";
 import type { CatchUp } from "./catch-up.js";
 import type { WriteVia, Writer } from "./writer.js";
 
@@ -62,6 +63,8 @@ export interface InboxParts {
   store: StateStore;
   catchUp: CatchUp;
   retention: Retention;
+  /** Counts replays answered from the dedup records. */
+  metrics: Pick<HubMetrics, "dedupHit">;
   /** Sets the sweep's alarm to when it is next needed: after a REFRESH, the old expiry needs no wake. */
   rescheduleSweep: (now: number) => Promise<void>;
 }
@@ -120,6 +123,7 @@ export class Inbox {
     if (frame.id !== undefined) {
       const earlier = this.p.dedup.clientAnswer(a.deviceId, frame.id);
       if (earlier !== undefined) {
+        this.p.metrics.dedupHit("client");
         sockets.send(ws, this.replay(earlier));
         sockets.save(ws, a);
         return;

@@ -4,8 +4,10 @@ import { AuthError, bearerOf, verifyToken, type Identity } from "../../common/au
 import type { Env } from "../../common/env.js";
 import { configOf } from "../config-cache.js";
 import { apiError } from "../errors.js";
+import type { RequestVars } from "./request-id.js";
 
-export type AuthVars = { identity: Identity };
+/** What a handler behind auth reads: the identity, and the request id (middleware/request-id). */
+export type AuthVars = { identity: Identity } & RequestVars;
 
 async function identify(header: string | undefined, env: Env): Promise<Identity> {
   const token = bearerOf(header);
@@ -22,9 +24,10 @@ async function identify(header: string | undefined, env: Env): Promise<Identity>
 export function requireService(scope: Scope): MiddlewareHandler<{ Bindings: Env; Variables: AuthVars }> {
   return async (c, next) => {
     const identity = await identify(c.req.header("Authorization"), c.env);
+    // Set before the checks: a refusal's metrics name who was refused (the handler never runs on one).
+    c.set("identity", identity);
     if (identity.kind !== "service") throw apiError(ErrorCode.FORBIDDEN, "this endpoint takes a service token; user tokens are not accepted");
     if (!identity.scopes.includes(scope)) throw apiError(ErrorCode.FORBIDDEN, `the token lacks the ${scope} scope`);
-    c.set("identity", identity);
     await next();
   };
 }
@@ -33,8 +36,8 @@ export function requireService(scope: Scope): MiddlewareHandler<{ Bindings: Env;
 export function requireUser(): MiddlewareHandler<{ Bindings: Env; Variables: AuthVars }> {
   return async (c, next) => {
     const identity = await identify(c.req.header("Authorization"), c.env);
-    if (identity.kind !== "user") throw apiError(ErrorCode.FORBIDDEN, "this endpoint takes a user token; service tokens are not accepted");
     c.set("identity", identity);
+    if (identity.kind !== "user") throw apiError(ErrorCode.FORBIDDEN, "this endpoint takes a user token; service tokens are not accepted");
     await next();
   };
 }

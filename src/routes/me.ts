@@ -15,12 +15,12 @@ export const meRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
   .use(requireUser())
   .get("/", async (c) => {
     const userId = userIdOf(c.get("identity"));
-    return c.json(await hubOf(c.env, userId).snapshot(userId));
+    return c.json(await hubOf(c.env, userId).snapshot(userId, c.get("rid")));
   })
   .get("/events", async (c) => {
     const query = EventsQuery.safeParse(c.req.query());
     if (!query.success) throw apiError(ErrorCode.INVALID_BODY, "invalid query", { issues: toWireIssues(query.error.issues) });
     const userId = userIdOf(c.get("identity"));
-    const page = await hubOf(c.env, userId).eventsPage(query.data.since ?? 0, query.data.limit ?? MAX_EVENTS_PAGE, query.data.epoch);
+    const page = await hubOf(c.env, userId).eventsPage(query.data.since ?? 0, query.data.limit ?? MAX_EVENTS_PAGE, query.data.epoch, c.get("rid"));
     return c.json(page);
   });

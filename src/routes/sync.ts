@@ -7,6 +7,7 @@ import { isHubError, type BatchPublishItem, type HubError, type HubResult, type 
 import { configOf } from "../config-cache.js";
 import type { Env } from "../../common/env.js";
 import { hubOf } from "../hub.js";
+import { log } from "../../common/log.js";
 import { apiError } from "../errors.js";
 import { mapConcurrent } from "../fanout.js";
 import { requireService, type AuthVars } from "../middleware/auth.js";
@@ -36,7 +37,7 @@ async function idempotencyOf(c: Ctx, body: unknown): Promise<Idempotency | undef
 /** Turns a hub refusal into the HTTP error it stands for. */
 export function throwHubError(result: HubError): never {
   const { code, message, retryAfterMs, issues } = result.error;
-  throw apiError(code, message, { retryAfterMs, issues });
+  throw apiError(code, message, { retryAfterMs, issues, fromHub: true });
 }
 
 /** `duplicate: true` on an answer replayed for a repeated Idempotency-Key, and nothing otherwise. */
@@ -60,7 +61,7 @@ function strip<T extends { userId?: string; userIds?: string[] }>(body: T): Omit
 
 async function publishOne(c: Ctx, body: { userId: string }, type: EventType, data: unknown) {
   const userId = body.userId;
-  const result: HubResult<PublishResult> = await hubOf(c.env, userId).publish({ userId, type, data, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
+  const result: HubResult<PublishResult> = await hubOf(c.env, userId).publish({ userId, type, data, from: serviceName(c), idempotency: await idempotencyOf(c, body), rid: c.get("rid") });
   if (isHubError(result)) throwHubError(result);
   return c.json({ seq: result.seq, delivered: result.delivered, ...duplicateOf(result) }, 202);
 }
@@ -104,11 +105,11 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     const userIds = [...new Set(body.userIds!)];
     const results = await mapConcurrent(userIds, FANOUT_CONCURRENCY, async (userId) => {
       try {
-        const r = await hubOf(c.env, userId).publish({ userId, type: "PROMPT_CHANGE", data, from, idempotency });
+        const r = await hubOf(c.env, userId).publish({ userId, type: "PROMPT_CHANGE", data, from, idempotency, rid: c.get("rid") });
         if (isHubError(r)) return { userId, error: { code: r.error.code, message: r.error.message, retryable: isRetryable(r.error.code) } };
         return { userId, seq: r.seq, delivered: r.delivered, ...duplicateOf(r) };
       } catch (err) {
-        console.error(`prompt-change fan-out to ${userId} failed:`, err);
+        log("error", "prompt-change fan-out to a user failed", { rid: c.get("rid"), userId }, err);
         return { userId, error: { code: ErrorCode.INTERNAL, message: "delivery to this user failed; retry with the same Idempotency-Key", retryable: true } };
       }
     });
@@ -121,19 +122,19 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     if (body.convergence && Object.keys(body.convergence).length) events.push({ type: "CONVERGENCE_UPDATE", data: body.convergence });
     if (body.posture) events.push({ type: "POSTURE_CHANGE", data: body.posture });
     if (!events.length) throw apiError(ErrorCode.INVALID_BODY, "nothing to update", { issues: [{ path: "", message: "give at least one non-empty of limbic, convergence, posture" }] });
-    const result = await hubOf(c.env, body.userId).publishMany({ userId: body.userId, events, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
+    const result = await hubOf(c.env, body.userId).publishMany({ userId: body.userId, events, from: serviceName(c), idempotency: await idempotencyOf(c, body), rid: c.get("rid") });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, seqs: result.seqs, delivered: result.delivered, ...duplicateOf(result) }, 202);
   })
   .post("/dream", requireService(SCOPES.PUBLISH), jsonBody(DreamBody), async (c) => {
     const body = c.req.valid("json");
-    const result = await hubOf(c.env, body.userId).startDream({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
+    const result = await hubOf(c.env, body.userId).startDream({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body), rid: c.get("rid") });
     if (isHubError(result)) throwHubError(result);
     return c.json({ cycleId: result.cycleId, seq: result.seq, ...duplicateOf(result) }, 202);
   })
   .post("/dream-result", requireService(SCOPES.PUBLISH), jsonBody(DreamResultBody), async (c) => {
     const body = c.req.valid("json");
-    const result = await hubOf(c.env, body.userId).dreamResult({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body) });
+    const result = await hubOf(c.env, body.userId).dreamResult({ ...body, from: serviceName(c), idempotency: await idempotencyOf(c, body), rid: c.get("rid") });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, ...duplicateOf(result) }, 202);
   })
@@ -162,7 +163,7 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     });
     await mapConcurrent([...byUser], FANOUT_CONCURRENCY, async ([userId, group]) => {
       try {
-        const outcomes = await hubOf(c.env, userId).publishBatch({ userId, items: group.items, from });
+        const outcomes = await hubOf(c.env, userId).publishBatch({ userId, items: group.items, from, rid: c.get("rid") });
         group.at.forEach((i, k) => {
           const o = outcomes[k]!;
           results[i] = isHubError(o)
@@ -170,7 +171,7 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
             : { userId, seq: o.seq, ...duplicateOf(o) };
         });
       } catch (err) {
-        console.error(`batch publish to ${userId} failed:`, err);
+        log("error", "batch publish to a user failed", { rid: c.get("rid"), userId }, err);
         for (const i of group.at) results[i] = { userId, error: { code: ErrorCode.INTERNAL, message: "publishing to this user failed; retry with the same idempotencyKey", retryable: true } };
       }
     });
@@ -178,12 +179,16 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
   })
   .get("/users/:userId", requireService(SCOPES.READ), async (c) => {
     const userId = userIdParam(c);
-    const snap = await hubOf(c.env, userId).snapshot(userId);
+    const snap = await hubOf(c.env, userId).snapshot(userId, c.get("rid"));
     return c.json({ seq: snap.seq, epoch: snap.epoch, state: snap.state, versions: snap.versions, devices: snap.devices });
   })
   .delete("/users/:userId", requireService(SCOPES.PUBLISH), async (c) => {
     const userId = userIdParam(c);
-    return c.json(await hubOf(c.env, userId).erase());
+    return c.json(await hubOf(c.env, userId).erase(c.get("rid")));
+  })
+  .get("/users/:userId/metrics", requireService(SCOPES.READ), async (c) => {
+    const userId = userIdParam(c);
+    return c.json(await hubOf(c.env, userId).readMetrics(userId, c.get("rid")));
   })
   .delete("/users/:userId/state/:key", requireService(SCOPES.PUBLISH), async (c) => {
     const userId = userIdParam(c);
@@ -192,7 +197,7 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
       throw apiError(ErrorCode.INVALID_BODY, "key must be limbic, convergence, posture, credits or shoots.<shootId>", { issues: [{ path: "key", message: "not a removable state key" }] });
     }
     const data: StateRemovedData = { keys: [key], reason: "deleted" };
-    const result = await hubOf(c.env, userId).publish({ userId, type: "STATE_REMOVED", data, from: serviceName(c), idempotency: await idempotencyOf(c, { userId, key }) });
+    const result = await hubOf(c.env, userId).publish({ userId, type: "STATE_REMOVED", data, from: serviceName(c), idempotency: await idempotencyOf(c, { userId, key }), rid: c.get("rid") });
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, delivered: result.delivered, ...duplicateOf(result) });
   });

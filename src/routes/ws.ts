@@ -1,22 +1,14 @@
-import { Hono } from "hono";
-import * as z from "zod/mini";
-import { BEARER_PREFIX, CloseCode, DeviceName, Epoch, ErrorCode, Id, Platform, SUBPROTOCOL, Topic, toWireIssues } from "../../protocol/index.js";
-import { CONNECT_HEADER, type ConnectParams } from "../../common/hub-rpc.js";
+import { Hono, type Context } from "hono";
+import { BEARER_PREFIX, CloseCode, ConnectQuery, ErrorCode, SUBPROTOCOL, toWireIssues } from "../../protocol/index.js";
+import { CATCH_UP_HEADER, CONNECT_HEADER, type ConnectParams } from "../../common/hub-rpc.js";
+import { connectPoint, writePoints } from "../../common/analytics.js";
+import { log } from "../../common/log.js";
+import type { RequestVars } from "../middleware/request-id.js";
 import { AuthError, verifyToken } from "../../common/auth.js";
 import { configOf } from "../config-cache.js";
 import { hubStub } from "../hub.js";
 import type { Env } from "../../common/env.js";
 import { apiError } from "../errors.js";
-
-const ConnectQuery = z.object({
-  since: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer")), z.transform(Number))),
-  epoch: z.optional(Epoch),
-  device: z.optional(Id),
-  platform: z.optional(Platform),
-  name: z.optional(DeviceName),
-  batch: z.optional(z.pipe(z.enum(["0", "1"]), z.transform((v) => v === "1"))),
-  topics: z.optional(z.pipe(z.pipe(z.string(), z.transform((s) => s.split(",").map((t) => t.trim()).filter(Boolean))), z.array(Topic).check(z.minLength(1, "name at least one topic")))),
-});
 
 /** A close frame's reason may hold at most 123 bytes of UTF-8. */
 const MAX_REASON_BYTES = 123;
@@ -53,8 +45,16 @@ function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+type WsContext = Context<{ Bindings: Env; Variables: RequestVars }>;
+
+/** A refused upgrade: its `connect` point (outcome: the close code), then the close. */
+function refuseSocket(c: WsContext, code: number, reason: string, subprotocol?: string, userId = "anonymous"): Response {
+  writePoints(c.env.ANALYTICS, [connectPoint(userId, String(code), false, 0, 0, 0)]);
+  return closeWith(code, reason, subprotocol);
+}
+
 /** `GET /ws`: authenticates, checks origin and options, and hands the socket to the user's hub. */
-export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
+export const wsRoute = new Hono<{ Bindings: Env; Variables: RequestVars }>().get("/", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     throw apiError(ErrorCode.UPGRADE_REQUIRED, "this endpoint takes a WebSocket upgrade");
   }
@@ -65,28 +65,28 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
   if (origin) {
     const own = new URL(c.req.url).origin;
     if (origin !== own && !configOf(c.env).allowedOrigins.includes(origin)) {
-      return closeWith(CloseCode.ORIGIN_NOT_ALLOWED, `origin ${origin} is not allowed`, subprotocol);
+      return refuseSocket(c, CloseCode.ORIGIN_NOT_ALLOWED, `origin ${origin} is not allowed`, subprotocol);
     }
   }
 
   const token = c.req.query("token") || offered.find((p) => p.startsWith(BEARER_PREFIX))?.slice(BEARER_PREFIX.length);
-  if (!token) return closeWith(CloseCode.TOKEN_MISSING, "token missing", subprotocol);
+  if (!token) return refuseSocket(c, CloseCode.TOKEN_MISSING, "token missing", subprotocol);
   let identity;
   try {
     identity = await verifyToken(token, c.env, configOf(c.env));
   } catch (err) {
     if (err instanceof AuthError && err.code === "MISCONFIGURED") {
-      console.error("GET /ws:", err.message);
-      return closeWith(CloseCode.INTERNAL, "server auth is not configured", subprotocol);
+      log("error", "GET /ws: auth misconfigured", { rid: c.get("rid") }, err);
+      return refuseSocket(c, CloseCode.INTERNAL, "server auth is not configured", subprotocol);
     }
-    return closeWith(CloseCode.TOKEN_INVALID, err instanceof Error ? err.message : "token invalid", subprotocol);
+    return refuseSocket(c, CloseCode.TOKEN_INVALID, err instanceof Error ? err.message : "token invalid", subprotocol);
   }
-  if (identity.kind !== "user") return closeWith(CloseCode.TOKEN_INVALID, "service tokens cannot open /ws", subprotocol);
+  if (identity.kind !== "user") return refuseSocket(c, CloseCode.TOKEN_INVALID, "service tokens cannot open /ws", subprotocol);
 
   const query = ConnectQuery.safeParse(c.req.query());
   if (!query.success) {
     const first = toWireIssues(query.error.issues)[0];
-    return closeWith(CloseCode.BAD_REQUEST, first ? `${first.path}: ${first.message}` : "invalid query", subprotocol);
+    return refuseSocket(c, CloseCode.BAD_REQUEST, first ? `${first.path}: ${first.message}` : "invalid query", subprotocol, identity.userId);
   }
   const q = query.data;
   const params: ConnectParams = {
@@ -101,8 +101,32 @@ export const wsRoute = new Hono<{ Bindings: Env }>().get("/", async (c) => {
     tokenDevice: identity.deviceId !== undefined,
     subprotocol,
     ...(q.batch ? { batch: true } : {}),
+    rid: c.get("rid"),
   };
   const stub = hubStub(c.env, identity.userId);
   // A fresh request: nothing the client sent reaches the hub but the upgrade and what was verified here.
-  return stub.fetch(new Request(c.req.url, { headers: { Upgrade: "websocket", [CONNECT_HEADER]: asciiJson(params) } }));
+  const started = Date.now();
+  const res = await stub.fetch(new Request(c.req.url, { headers: { Upgrade: "websocket", [CONNECT_HEADER]: asciiJson(params) } }));
+  // Across the hop the clock has moved (it moves at I/O): this is the hub's whole accept, catch-up included.
+  const ms = Date.now() - started;
+  return connected(c.env, identity.userId, res, ms);
 });
+
+/**
+ * The hub's answer as the client gets it (without the catch-up header), and the `connect` point
+ * that times it. A socket the hub closed at once (too many connections) is an `accepted` 101 too:
+ * its close code is in the hub's counters, not known here.
+ */
+function connected(env: Env, userId: string, res: Response, ms: number): Response {
+  const stats = res.headers.get(CATCH_UP_HEADER);
+  if (res.status !== 101 || !res.webSocket) {
+    writePoints(env.ANALYTICS, [connectPoint(userId, String(res.status), false, ms, 0, 0)]);
+    return res;
+  }
+  const [events = 0, bytes = 0, resumed = 0] = (stats ?? "").split(" ").map(Number);
+  writePoints(env.ANALYTICS, [connectPoint(userId, "accepted", resumed === 1, ms, events, bytes)]);
+  if (stats === null) return res;
+  const headers = new Headers(res.headers);
+  headers.delete(CATCH_UP_HEADER);
+  return new Response(null, { status: 101, webSocket: res.webSocket, headers });
+}

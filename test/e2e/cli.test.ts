@@ -1,6 +1,6 @@
 /**
  * The `nerve` CLI (bin/nerve.mjs) run as a process against a real `wrangler dev`: publish (from
- * --data and from stdin, with an Idempotency-Key), events, state, a live and resumed tail, erase.
+ * --data and from stdin, with an Idempotency-Key), events, state, metrics, a live and resumed tail, erase.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -74,6 +74,13 @@ describe("nerve CLI", () => {
 
     const state = await cli(["state", "--user", USER]);
     expect(JSON.parse(state.stdout)).toMatchObject({ seq: 2, state: { credits: { newBalance: 10, change: 5, reason: "cli" } } });
+
+    const metrics = await cli(["metrics", "--user", USER, "--json"]);
+    expect(metrics.code).toBe(0);
+    expect(JSON.parse(metrics.stdout)).toMatchObject({ userId: USER, events: { in: 2, out: 0 }, dedupHits: { service: 1 }, refusals: {} });
+    const table = await cli(["metrics", "--user", USER]);
+    expect(table.stdout).toMatch(/^events +2 in, 0 out$/m);
+    expect(table.stdout).toMatch(/^dedup hits +0 client, 1 service$/m);
   }, 60_000);
 
   test("refuses bad usage with exit 2", async () => {

@@ -8,6 +8,7 @@ import openapi from "../../docs/schema/openapi.json";
 import {
   BatchAnswer, DreamAnswer, EraseAnswer, ErrorBodySchema, EventsPageAnswer, FanoutAnswer, MeSnapshot, PublishAnswer, StatusAnswer, UserSnapshot,
 } from "../../protocol/contract-schemas.js";
+import { MetricsAnswer } from "../../protocol/index.js";
 import { api, serviceToken, shoot, uniqueUser, userToken } from "./helpers.js";
 
 const conforms = (schema: z.ZodMiniType, value: unknown) => {
@@ -26,6 +27,7 @@ describe("HTTP answers match protocol/contract-schemas.ts", () => {
     expect(conforms(BatchAnswer, (await api("/api/sync/batch", { token, body: { events: [{ userId: user, type: "CREDIT_UPDATE", data: { newBalance: 1, change: 1, reason: "r" } }, { userId: user, type: "NOPE", data: {} }] } })).json)).toBe(true);
     expect(conforms(DreamAnswer, (await api("/api/sync/dream", { token, body: { userId: user } })).json)).toBe(true);
     expect(conforms(UserSnapshot, (await api(`/api/sync/users/${user}`, { token })).json)).toBe(true);
+    expect(conforms(MetricsAnswer, (await api(`/api/sync/users/${user}/metrics`, { token })).json)).toBe(true);
     const ut = await userToken(user);
     expect(conforms(MeSnapshot, (await api("/api/me", { token: ut })).json)).toBe(true);
     expect(conforms(EventsPageAnswer, (await api("/api/me/events?since=0", { token: ut })).json)).toBe(true);

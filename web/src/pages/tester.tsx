@@ -5,6 +5,7 @@ import {
   type ClientMessageType, type Platform, type Topic,
 } from "../../../protocol/index.js";
 import { PauseIcon, PlayIcon, PlugIcon, SendIcon, TrashIcon } from "../components/icons.js";
+import { MetricsPanel } from "../components/metrics-panel.js";
 import { ServiceForm } from "../components/tester-service.js";
 import { clientFrame, type TemplateContext } from "../components/tester-templates.js";
 import { useDreamsState } from "../lib/dreams.js";
@@ -214,6 +215,7 @@ export function TesterPage() {
               <ServiceForm ctx={ctx} defaultToken={session?.serviceToken ?? ""} />
             </div>
           </section>
+          <MetricsPanel />
         </div>
         <Log log={tester.log} onClear={tester.clear} />
       </div>
