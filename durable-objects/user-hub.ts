@@ -91,7 +91,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       fetch: (input, init) => fetch(input, init),
       userId: () => ctx.id.name ?? null,
     });
-    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes);
+    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes, config.reconnectSpreadMs);
     this.parts = {
       log, store, devices, sockets, scheduler, writer, dreams, catchUp, metrics,
       inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention, metrics,
