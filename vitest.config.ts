@@ -15,6 +15,19 @@ const workerBindings = {
   DEV_SIGN_IN: "",
 };
 
+/**
+ * A broadcast to 10,000 users through the local queue simulation (npm run test:broadcast-scale, which
+ * sets NERVE_BROADCAST_SCALE=1): it prints delivery time and hub calls. Not in a plain `vitest run`:
+ * every new local hub is a new SQLite file, so it takes minutes on a quiet machine and far longer on
+ * a loaded one (npm run bench:broadcast measures the same on /dev/shm).
+ */
+const broadcastScale = process.env.NERVE_BROADCAST_SCALE === "1"
+  ? [{
+    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: workerBindings } })],
+    test: { name: "worker-scale", include: ["test/worker-scale/**/*.test.ts"], testTimeout: 1_800_000 },
+  }]
+  : [];
+
 export default defineConfig({
   test: {
     projects: [
@@ -54,6 +67,7 @@ export default defineConfig({
           testTimeout: 120_000,
         },
       },
+      ...broadcastScale,
       {
         // A dream processor URL without a secret of its own: a config error only dream cycles may feel.
         plugins: [

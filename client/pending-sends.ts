@@ -1,5 +1,5 @@
 import {
-  CLIENT_MESSAGE_DATA, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, stateKeyOf, toWireIssues,
+  CAS_TYPES, CLIENT_MESSAGE_DATA, DATA_OPTIONAL, ErrorCode, STATE_UPDATE_TYPES, stateKeyOf, toWireIssues,
   type ErrorFrame, type EventType,
 } from "../protocol/index.js";
 import type { Emitter } from "./emitter.js";
@@ -15,6 +15,9 @@ const OWN_EVENT: Partial<Record<string, EventType>> = {
   LIMBIC_UPDATE: "LIMBIC_UPDATE",
   CONVERGENCE_UPDATE: "CONVERGENCE_UPDATE",
   POSTURE_CHANGE: "POSTURE_CHANGE",
+  SEALED_UPDATE: "SEALED_UPDATE",
+  KEYRING_UPDATE: "KEYRING_UPDATE",
+  PAIRING_UPDATE: "PAIRING_UPDATE",
 };
 
 export interface PendingSendsOptions {
@@ -54,7 +57,7 @@ export class PendingSends {
     if (!parsed.success) {
       return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `invalid ${type} data`, { issues: toWireIssues(parsed.error.issues, ["data"]) }));
     }
-    if (options.baseVersion !== undefined && !STATE_UPDATE_TYPES.has(type)) {
+    if (options.baseVersion !== undefined && !CAS_TYPES.has(type)) {
       return Promise.reject(new NerveClientError(ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`));
     }
     if (this.outbox.isFull) return Promise.reject(new NerveClientError(ErrorCode.QUEUE_FULL, `the outbox holds ${this.o.maxOutbox} messages already`));

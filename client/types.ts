@@ -4,6 +4,7 @@ import type {
   DreamFailedData, DreamProgressData, DreamQueuedData, DreamResultData, DreamScheduleData, DreamsState, DreamStartData,
   ErrorFrame, EventType, Limbic, LimbicUpdateData, NerveEvent, NightlySchedule,
   PostureChangeData, PostureState, PromptChangeData, ShootProgressData, StateRemovedData, WelcomeFrame,
+  Keyring, KeyringUpdateData, PairingState, PairingUpdateData, SealedEnvelope, SealedUpdateData,
 } from "../protocol/index.js";
 import type { NervePhase, PhaseChange } from "./phase.js";
 
@@ -31,6 +32,10 @@ export interface EventDataMap {
   DREAM_SCHEDULE: NightlySchedule;
   /** State keys that no longer exist; the mirror has already dropped them when listeners hear of it. */
   STATE_REMOVED: StateRemovedData;
+  /** Sealed state (docs/encryption.md): read them through `nerve/client/sealed`, which verifies and decrypts. */
+  SEALED_UPDATE: SealedUpdateData;
+  KEYRING_UPDATE: KeyringUpdateData;
+  PAIRING_UPDATE: PairingUpdateData;
 }
 
 /** A durable event with its data typed by `type`. */
@@ -53,6 +58,10 @@ export interface NerveState {
   /** The dream schedule, the running cycle, the queue and the last 20 cycles. */
   dreams?: DreamsState;
   [shootKey: `shoots.${string}`]: ShootState | undefined;
+  /** Sealed values (ciphertext), the device directory and pairings: see `nerve/client/sealed`. */
+  [sealedKey: `sealed.${string}`]: SealedEnvelope | undefined;
+  keyring?: Keyring;
+  [pairingKey: `pairing.${string}`]: PairingState | undefined;
 }
 
 /** Everything a UI reads, as one immutable snapshot (a new object on every change; unchanged parts keep their identity). */
@@ -91,6 +100,9 @@ export interface SendDataMap {
   DREAM_CANCEL: DreamCancelData;
   DREAM_SCHEDULE: DreamScheduleData;
   STATE_SYNC: Record<string, never>;
+  SEALED_UPDATE: SealedUpdateData;
+  KEYRING_UPDATE: KeyringUpdateData;
+  PAIRING_UPDATE: PairingUpdateData;
 }
 export type SendType = keyof SendDataMap & ClientMessageType;
 

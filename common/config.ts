@@ -32,6 +32,11 @@ export interface Config {
   maxUnackedBytes: number;
   /** The body bound of `POST /api/sync/batch` (up to 1,000 events), in place of MAX_BODY_BYTES. */
   maxBatchBodyBytes: number;
+  /**
+   * Advised in WELCOME: after an unplanned close (a deploy closes every socket at once), a client
+   * waits a random 0..this many ms before its first reconnect, so the fleet does not come back at once.
+   */
+  reconnectSpreadMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -54,6 +59,7 @@ export const DEFAULTS: Config = {
   maxServerFrameBytes: 1_048_576,
   maxUnackedBytes: 8_388_608,
   maxBatchBodyBytes: 1048576,
+  reconnectSpreadMs: 10_000,
 };
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -90,5 +96,6 @@ export function readConfig(env: Record<string, unknown>): Config {
     maxServerFrameBytes: Math.max(65_536, positive(s("MAX_SERVER_FRAME_BYTES"), DEFAULTS.maxServerFrameBytes)),
     maxUnackedBytes: positive(s("MAX_UNACKED_BYTES"), DEFAULTS.maxUnackedBytes),
     maxBatchBodyBytes: positive(s("MAX_BATCH_BODY_BYTES"), DEFAULTS.maxBatchBodyBytes),
+    reconnectSpreadMs: positive(s("RECONNECT_SPREAD_MS"), DEFAULTS.reconnectSpreadMs),
   };
 }

@@ -3,6 +3,10 @@ export interface Env {
   /** The UserHub namespace; reach a hub through `hubOf` (src/hub.ts), typed by `HubRpc`. */
   USER_HUB: DurableObjectNamespace;
   ASSETS?: Fetcher;
+  /** `POST /api/sync/broadcast`: the queue its batches go onto (wrangler.toml [[queues.producers]]). */
+  BROADCAST_QUEUE?: Queue;
+  /** One BroadcastLedger per broadcast id: its progress (src/broadcast/ledger.ts). */
+  BROADCAST_LEDGER?: DurableObjectNamespace;
   /** Workers Analytics Engine (dataset nerve_metrics); optional: without it no points are written. */
   ANALYTICS?: AnalyticsEngineDataset;
   JWT_SECRET?: string;
@@ -33,5 +37,6 @@ export interface Env {
   MAX_SERVER_FRAME_BYTES?: string;
   MAX_UNACKED_BYTES?: string;
   MAX_BATCH_BODY_BYTES?: string;
+  RECONNECT_SPREAD_MS?: string;
   DEV_SIGN_IN?: string;
 }

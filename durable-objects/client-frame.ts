@@ -1,5 +1,5 @@
 import {
-  CLIENT_MESSAGE_DATA, ClientEnvelope, DATA_OPTIONAL, ERROR_RETRYABLE, ErrorCode, STATE_UPDATE_TYPES, toWireIssues,
+  CAS_TYPES, CLIENT_MESSAGE_DATA, ClientEnvelope, DATA_OPTIONAL, ERROR_RETRYABLE, ErrorCode, STATE_UPDATE_TYPES, toWireIssues,
   type ClientMessage,
 } from "../protocol/index.js";
 
@@ -69,8 +69,8 @@ export function toClientMessage(frame: Peeked, binary = false): { ok: true; msg:
   if (!Object.hasOwn(CLIENT_MESSAGE_DATA, type)) {
     return { ok: false, error: errorFrame(id, ErrorCode.UNKNOWN_TYPE, `unknown message type "${type}"`) };
   }
-  if (baseVersion !== undefined && !STATE_UPDATE_TYPES.has(type)) {
-    return { ok: false, error: errorFrame(id, ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`, { issues: [{ path: "baseVersion", message: "only state updates take baseVersion" }] }) };
+  if (baseVersion !== undefined && !CAS_TYPES.has(type)) {
+    return { ok: false, error: errorFrame(id, ErrorCode.INVALID_MESSAGE, `${type} does not take baseVersion`, { issues: [{ path: "baseVersion", message: "only state updates and sealed writes take baseVersion" }] }) };
   }
   if (at !== undefined && !STATE_UPDATE_TYPES.has(type)) {
     return { ok: false, error: errorFrame(id, ErrorCode.INVALID_MESSAGE, `${type} does not take at`, { issues: [{ path: "at", message: "only state updates take at" }] }) };

@@ -1,12 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode, ErrorCode, MAX_EVENTS_PAGE, shootDismissable, type MetricsAnswer, type NerveEvent, type StateRemovedData } from "../protocol/index.js";
+import { CloseCode, ErrorCode, KEYRING_KEY, MAX_EVENTS_PAGE, shootDismissable, type Keyring, type MetricsAnswer, type NerveEvent, type SealedUpdateData, type StateRemovedData } from "../protocol/index.js";
 import { ShootState } from "../protocol/contract-schemas.js";
 import { verifyToken } from "../common/auth.js";
 import { readConfig, type Config } from "../common/config.js";
 import type { Env } from "../common/env.js";
 import { log, validRequestId, type LogFields } from "../common/log.js";
 import {
-  CATCH_UP_HEADER, CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DismissShootRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubResult, type HubRpc,
+  CATCH_UP_HEADER, CONNECT_HEADER, ConnectParams, type BatchItemOutcome, type BatchPublishRequest, type DismissShootRequest, type DreamRequest, type DreamResultRequest, type EventsPage, type HubError, type HubResult, type HubRpc,
   type PublishManyRequest, type PublishRequest, type PublishResult, type Snapshot,
 } from "../common/hub-rpc.js";
 import { errorFrame } from "./client-frame.js";
@@ -18,6 +18,7 @@ import { DeviceRegistry } from "./devices.js";
 import { EventLog } from "./event-log.js";
 import { CatchUp } from "./hub/catch-up.js";
 import { Inbox } from "./hub/inbox.js";
+import { checkSealedValue } from "./hub/sealed-writes.js";
 import { ServiceWrites } from "./hub/service-writes.js";
 import { Writer } from "./hub/writer.js";
 import { HubMetrics } from "./metrics/hub-metrics.js";
@@ -91,7 +92,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
       fetch: (input, init) => fetch(input, init),
       userId: () => ctx.id.name ?? null,
     });
-    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes);
+    const catchUp = new CatchUp(log, store, devices, sockets, config.heartbeatMs, config.maxServerFrameBytes, config.reconnectSpreadMs);
     this.parts = {
       log, store, devices, sockets, scheduler, writer, dreams, catchUp, metrics,
       inbox: new Inbox({ config, verify: (token) => verifyToken(token, env, config), sockets, limiter, dedup, writer, dreams, devices, log, store, catchUp, retention, metrics,
@@ -289,12 +290,24 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
   }
 
   private write(req: PublishManyRequest): Promise<HubResult<PublishResult & { seqs: number[]; duplicate?: boolean }>> {
+    const sealedRefusal = this.checkServiceSealed(req.events);
+    if (sealedRefusal) return Promise.resolve({ error: sealedRefusal });
     const seqsOf = (events: NerveEvent[]) => ({ seq: events.at(-1)!.seq, seqs: events.map((e) => e.seq) });
     return this.parts.services.run(req.from, req.idempotency, (events) => ({ ...seqsOf(events), delivered: 0 }), async (alsoWrite) => {
       const outcome = await this.parts.writer.write(req.events.map((e) => ({ ...e, from: req.from })), { alsoWrite });
       if (!outcome.ok) return { error: outcome.error };
       return { ...seqsOf(outcome.events), delivered: Math.max(...outcome.delivered) };
     });
+  }
+
+  /** A service's sealed value must be sealed under the directory's current epoch (sealed-writes.ts). */
+  private checkServiceSealed(events: PublishManyRequest["events"]): HubError["error"] | null {
+    for (const e of events) {
+      if (e.type !== "SEALED_UPDATE") continue;
+      const refusal = checkSealedValue(e.data as SealedUpdateData, null, this.parts.store.get(KEYRING_KEY)?.value as Keyring | undefined);
+      if (refusal) return refusal;
+    }
+    return null;
   }
 
   /** A user's items of a batch publish, in order, in one transaction: one outcome per item. */

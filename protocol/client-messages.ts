@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { Count, Id } from "./ids.js";
+import { KeyringUpdateData, PairingUpdateData, SealedUpdateData } from "./sealed.js";
 import {
   ConvergenceUpdateData, LimbicUpdateData, PostureChangeData, ShootProgressData,
 } from "./events.js";
@@ -42,6 +43,10 @@ export const CLIENT_MESSAGE_DATA = {
   STATE_SYNC: z.strictObject({}),
   /** Extension: a fresh token for this socket, sent before the current one expires. */
   REFRESH: z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(8192)) }),
+  /** Extension: sealed state (protocol.md 16). Each becomes the event of the same type. */
+  SEALED_UPDATE: SealedUpdateData,
+  KEYRING_UPDATE: KeyringUpdateData,
+  PAIRING_UPDATE: PairingUpdateData,
 } as const;
 export type ClientMessageType = keyof typeof CLIENT_MESSAGE_DATA;
 export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_DATA) as ClientMessageType[];
@@ -63,6 +68,12 @@ export function clampAt(at: number | undefined, now: number): number {
 
 /** Client message types that carry a state update and so may carry `baseVersion`. */
 export const STATE_UPDATE_TYPES: ReadonlySet<string> = new Set(["LIMBIC_UPDATE", "CONVERGENCE_UPDATE", "POSTURE_CHANGE", "UPDATE_PROGRESS"]);
+
+/** Client message types that write sealed state: replaced whole, so compare-and-set but no `at`. */
+export const SEALED_WRITE_TYPES: ReadonlySet<string> = new Set(["SEALED_UPDATE", "KEYRING_UPDATE", "PAIRING_UPDATE"]);
+
+/** Client message types that may carry `baseVersion`: the state updates and the sealed writes. */
+export const CAS_TYPES: ReadonlySet<string> = new Set([...STATE_UPDATE_TYPES, ...SEALED_WRITE_TYPES]);
 
 /** The envelope every client frame shares. */
 export const ClientEnvelope = z.strictObject({

@@ -57,6 +57,11 @@ export const ErrorCode = {
   STATE_TOO_LARGE: "STATE_TOO_LARGE",
   /** Extension: a new shoot while MAX_SHOOTS shoots exist and none is finished (none can be evicted). Nothing changed. */
   TOO_MANY_SHOOTS: "TOO_MANY_SHOOTS",
+  /**
+   * Extension: a sealed value sealed under an epoch that is not the directory's current one (a
+   * device removal rotated the key meanwhile). Open the new grant and seal again. Nothing changed.
+   */
+  STALE_EPOCH: "STALE_EPOCH",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -74,6 +79,7 @@ export const ErrorStatus: Record<ErrorCode, number> = {
   // 409, not 413: the request is well-formed and within MAX_BODY_BYTES; the user's state is what is full.
   STATE_TOO_LARGE: 409,
   TOO_MANY_SHOOTS: 409,
+  STALE_EPOCH: 409,
   TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UPGRADE_REQUIRED: 426,
@@ -105,6 +111,8 @@ export const ERROR_RETRYABLE: Record<ErrorCode, boolean> = {
   STATE_TOO_LARGE: false,
   // Shoots finish (and are then evicted) on their own: a later retry can pass.
   TOO_MANY_SHOOTS: true,
+  // Sealed again under the new epoch, it is a new message.
+  STALE_EPOCH: false,
   TOO_LARGE: false,
   UNSUPPORTED_MEDIA_TYPE: false,
   UPGRADE_REQUIRED: false,

@@ -8,6 +8,7 @@ import { Id, Epoch } from "./ids.js";
 import { Convergence, CreditUpdateData, EVENT_TYPES, Limbic, PostureName, ShootProgressData } from "./events.js";
 import { DreamsState } from "./dreams.js";
 import { DeviceInfo } from "./server-frames.js";
+import { Keyring, PairingStateSchema, SealedEnvelope } from "./sealed.js";
 
 const Issue = z.object({ path: z.string(), message: z.string() });
 
@@ -43,6 +44,10 @@ export const STATE_VALUES = {
   convergence: Convergence,
   posture: PostureStateSchema,
   dreams: DreamsState,
+  /** Sealed state (docs/encryption.md): ciphertext the server stores without reading. */
+  "sealed.<name>": SealedEnvelope,
+  keyring: Keyring,
+  "pairing.<deviceId>": PairingStateSchema,
 } as const;
 
 /** Every HTTP error: `{error: {code, message, retryable, issues?, retryAfterMs?}}`. */

@@ -149,6 +149,8 @@ export const EVENT_TYPES = [
   "LIMBIC_UPDATE", "CONVERGENCE_UPDATE", "POSTURE_CHANGE",
   "DREAM_QUEUED", "DREAM_PROGRESS", "DREAM_RESULT", "DREAM_FAILED", "DREAM_CANCELLED", "DREAM_SCHEDULE",
   "STATE_REMOVED",
+  // Extension: sealed state (docs/encryption.md). The hub stores and relays them without reading them.
+  "SEALED_UPDATE", "KEYRING_UPDATE", "PAIRING_UPDATE",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -168,6 +170,9 @@ export const EVENT_TOPIC: Record<EventType, Topic> = {
   DREAM_SCHEDULE: "dream",
   // A removal's topic is its keys' topic (see topicOfEvent); each removal event holds keys of one topic.
   STATE_REMOVED: "state",
+  SEALED_UPDATE: "state",
+  KEYRING_UPDATE: "state",
+  PAIRING_UPDATE: "state",
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   Convergence, CreditUpdateData, Limbic, PostureChangeData, PromptChangeData, SERVICE_EVENT_DATA, ShootProgressData,
 } from "./events.js";
 import { DreamStartData } from "./client-messages.js";
+import { SealedName, ServiceEnvelope } from "./sealed.js";
 
 const withUser = { userId: Id };
 
@@ -50,6 +51,12 @@ export const DreamResultBody = z.strictObject({
   insights: z.array(Insight).check(z.maxLength(50)),
 });
 
+/**
+ * `POST /api/sync/sealed`: a service seals a value to the user (a sealed box to the current epoch's
+ * seal key, read from `keyring`); the hub stores it as `sealed.<name>` without reading it.
+ */
+export const SealedServiceBody = z.strictObject({ userId: Id, name: SealedName, envelope: ServiceEnvelope });
+
 /** The event types `POST /api/sync/batch` publishes, with the schema of their data. */
 export const BATCH_EVENT_DATA = SERVICE_EVENT_DATA;
 export type BatchEventType = keyof typeof BATCH_EVENT_DATA;
@@ -78,6 +85,70 @@ export type BatchItem = z.infer<typeof BatchItem>;
 export type BatchResult =
   | { userId: string; seq: number; duplicate?: true }
   | { userId?: string; error: { code: string; message: string; retryable?: boolean; issues?: { path: string; message: string }[]; retryAfterMs?: number } };
+
+/** `POST /api/sync/broadcast`: at most this many distinct users per broadcast. */
+export const MAX_BROADCAST_USERS = 100_000;
+/** The serialized `data` of a broadcast: it travels in every queue message (128 KB each). */
+export const MAX_BROADCAST_DATA_BYTES = 32_768;
+/** The body bound of a broadcast: 100,000 ids of up to 128 characters, the data and the envelope. */
+export const MAX_BROADCAST_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * `POST /api/sync/broadcast`: one event (a publishable type and its data, checked as the single
+ * publish routes check it) to up to 100,000 users, delivered through a queue. `segment` names the
+ * audience as the caller's backend resolved it (Nerve keeps no user directory): it is stored and
+ * reported, never expanded.
+ */
+export const BroadcastBody = z.strictObject({
+  userIds: z.array(Id).check(z.minLength(1, "give at least one userId"), z.maxLength(MAX_BROADCAST_USERS, `at most ${MAX_BROADCAST_USERS} userIds`)),
+  type: z.enum(Object.keys(BATCH_EVENT_DATA) as [BatchEventType, ...BatchEventType[]]),
+  data: z.unknown(),
+  segment: z.optional(Id),
+});
+export type BroadcastBody = z.infer<typeof BroadcastBody>;
+
+/** `202` answer of `POST /api/sync/broadcast`. */
+export const BroadcastAccepted = z.object({
+  broadcastId: Id,
+  /** Distinct users the broadcast is for. */
+  total: z.int(),
+  /** Queue messages it was cut into. */
+  batches: z.int(),
+  duplicate: z.optional(z.boolean()),
+});
+export type BroadcastAccepted = z.infer<typeof BroadcastAccepted>;
+
+export const BROADCAST_STATES = ["enqueuing", "delivering", "done"] as const;
+
+/** `200` answer of `GET /api/sync/broadcasts/:id`: progress, counted per user, and the first failures. */
+export const BroadcastStatus = z.object({
+  broadcastId: Id,
+  type: z.string(),
+  segment: z.optional(Id),
+  /** `enqueuing` until every batch is on the queue; `done` once every user is applied or failed. */
+  state: z.enum(BROADCAST_STATES),
+  total: z.int(),
+  batches: z.int(),
+  /** Users whose log holds the event (applied once; a redelivery is a duplicate and counts once). */
+  applied: z.int(),
+  /** Users it will not reach: a refusal that no retry changes, or retries exhausted. */
+  failed: z.int(),
+  /** Users waiting for a retry (rate limited, hub unreachable). */
+  retrying: z.int(),
+  /** total - applied - failed: not delivered yet. */
+  pending: z.int(),
+  /** Hub answers that were idempotent replays (redelivered queue messages). */
+  duplicates: z.int(),
+  /** Hub RPC calls made so far, retries included. */
+  hubCalls: z.int(),
+  /** Live connections that received the event when it was applied. */
+  devicesReached: z.int(),
+  createdAt: z.number(),
+  completedAt: z.optional(z.number()),
+  /** The first 100 failed users with why. */
+  failures: z.array(z.object({ userId: Id, code: z.string(), message: z.string() })),
+});
+export type BroadcastStatus = z.infer<typeof BroadcastStatus>;
 
 /** `202` answer of a single-user publish. */
 export interface PublishResult {

@@ -14,6 +14,7 @@ export * from "./issues.js";
 export * from "./tokens.js";
 export * from "./dreams.js";
 export * from "./state-reducers.js";
+export * from "./sealed.js";
 
 /** The protocol version: the contract's major version. */
 export const PROTOCOL_VERSION = 1;

@@ -34,6 +34,11 @@ export const WelcomeFrame = z.object({
   resumed: z.boolean(),
   /** Extension: names the user's history; keep it with the cursor and resume with `since` and `epoch`. */
   epoch: z.optional(Epoch),
+  /**
+   * Extension (v1.2): after an unplanned close (1001, 1006, 1011, 1012: a deploy closes every socket
+   * at once), wait a uniformly random 0..reconnectSpreadMs ms before the first reconnect attempt.
+   */
+  reconnectSpreadMs: z.optional(z.int()),
 });
 
 export const StateFrame = z.object({

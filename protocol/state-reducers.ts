@@ -13,6 +13,10 @@ import {
   DREAM_HISTORY_LIMIT, DreamCancelledData, DreamFailedData, DreamProgressData, DreamQueuedData, DreamResultData, NightlySchedule,
   type DreamsState, type FinishedCycle, type QueuedCycle,
 } from "./dreams.js";
+import {
+  KeyringUpdateData, PairingUpdateData, SealedUpdateData, reduceKeyring, reducePairing,
+  type Keyring, type PairingState,
+} from "./sealed.js";
 
 /** The data schema of every durable event type. */
 export const EVENT_DATA: Record<EventType, z.ZodMiniType> = {
@@ -24,6 +28,9 @@ export const EVENT_DATA: Record<EventType, z.ZodMiniType> = {
   DREAM_CANCELLED: DreamCancelledData,
   DREAM_SCHEDULE: NightlySchedule,
   STATE_REMOVED: StateRemovedData,
+  SEALED_UPDATE: SealedUpdateData,
+  KEYRING_UPDATE: KeyringUpdateData,
+  PAIRING_UPDATE: PairingUpdateData,
 };
 
 export const DREAM_EVENT_TYPES: ReadonlySet<EventType> = new Set(["DREAM_QUEUED", "DREAM_PROGRESS", "DREAM_RESULT", "DREAM_FAILED", "DREAM_CANCELLED", "DREAM_SCHEDULE"]);
@@ -46,6 +53,15 @@ export function stateKeyOf(type: EventType, data: unknown): string | null {
     case "POSTURE_CHANGE": return "posture";
     case "PROMPT_CHANGE": return null;
     case "STATE_REMOVED": return null; // removes keys (data.keys) rather than writing one
+    case "SEALED_UPDATE": {
+      const name = (data as { name?: unknown } | null)?.name;
+      return typeof name === "string" ? `sealed.${name}` : null;
+    }
+    case "KEYRING_UPDATE": return "keyring";
+    case "PAIRING_UPDATE": {
+      const id = (data as { deviceId?: unknown } | null)?.deviceId;
+      return typeof id === "string" ? `pairing.${id}` : null;
+    }
     default: return "dreams";
   }
 }
@@ -81,6 +97,13 @@ export function reduceState(type: EventType, current: unknown, data: unknown, ct
       const history = [...(prev?.history ?? []), entry].slice(-POSTURE_HISTORY_LIMIT);
       return { posture: change.posture, reason: change.reason, confidence: change.confidence, changedAt: ctx.ts, by: ctx.from, history } satisfies PostureState;
     }
+    case "SEALED_UPDATE":
+      // Opaque to the server: the envelope replaces the value whole.
+      return (data as SealedUpdateData).envelope;
+    case "KEYRING_UPDATE":
+      return reduceKeyring(current as Keyring | undefined, data as KeyringUpdateData);
+    case "PAIRING_UPDATE":
+      return reducePairing(current as PairingState | undefined, data as PairingUpdateData, ctx.from);
     case "PROMPT_CHANGE":
     case "STATE_REMOVED":
       throw new Error(`reduceState: ${type} writes no state`);

@@ -53,6 +53,9 @@ const CLIENT_OPERATIONS: Record<ClientMessageType, { summary: string; replies: s
   DREAM_SCHEDULE: { summary: "Sets the nightly dream schedule (DREAM_SCHEDULE event); ACCEPTED carries nextAt.", replies: ["ACCEPTED", "ERROR"] },
   STATE_SYNC: { summary: "Re-reads everything: a full STATE (reset: true, possibly in parts), then ACCEPTED if it had an id.", replies: ["STATE", "ACCEPTED", "ERROR"] },
   REFRESH: { summary: "Extends the socket to a new token's exp; a refused token is ERROR TOKEN_INVALID and close 4002.", replies: ["ACCEPTED", "ERROR"] },
+  SEALED_UPDATE: { summary: "Replaces sealed.<name> with an end-to-end encrypted envelope the hub stores without reading (16.3); takes baseVersion.", replies: ["ACCEPTED", "ERROR"] },
+  KEYRING_UPDATE: { summary: "Appends a signed device-directory link and sets content-key grants in keyring, in one write (16.1, 16.2).", replies: ["ACCEPTED", "ERROR"] },
+  PAIRING_UPDATE: { summary: "One step of approving a new device with a short code compared on both screens (16.4).", replies: ["ACCEPTED", "ERROR"] },
 };
 
 const EPHEMERAL_SUMMARY: Record<keyof typeof EPHEMERAL_FRAMES, string> = {

@@ -127,7 +127,7 @@ function groupAlive(pid) {
 
 /**
  * Starts workerd on the bundle in its own process group; resolves once `/api/sync/status` answers.
- * @returns {Promise<{url: string, port: number, version: string, stop(): Promise<void>}>}
+ * @returns {Promise<{url: string, port: number, version: string, pid: number, stop(): Promise<void>}>}
  */
 export async function startWorkerd({ workdir, bundlePath, vars, modules = [], name = "workerd" }) {
   const { top } = readWranglerToml();
@@ -183,5 +183,5 @@ export async function startWorkerd({ workdir, bundlePath, vars, modules = [], na
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { url, port, version, stop, output: () => log };
+  return { url, port, version, pid: child.pid, stop, output: () => log };
 }

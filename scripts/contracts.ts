@@ -8,8 +8,8 @@ import * as z from "zod/mini";
 import { asyncApiDocument } from "./asyncapi.js";
 import { clientMessageSchemas, serverFrameSchemas, toSchema, type Json, type Schema } from "./json-schema.js";
 import {
-  BatchBody, BatchItem, CreditUpdateBody, DreamBody, DreamResultBody, EVENT_DATA, EVENT_TYPES, EventsQuery, MetricsAnswer,
-  PromptChangeBody, ShootProgressBody, StateBody,
+  BatchBody, BatchItem, BroadcastAccepted, BroadcastBody, BroadcastStatus, CreditUpdateBody, DreamBody, DreamResultBody, EVENT_DATA, EVENT_TYPES, EventsQuery, MetricsAnswer,
+  PromptChangeBody, SealedServiceBody, ShootProgressBody, StateBody,
 } from "../protocol/index.js";
 import {
   BatchAnswer, DreamAnswer, DreamResultAnswer, EraseAnswer, ErrorBodySchema, EventsPageAnswer, FanoutAnswer, MeSnapshot,
@@ -36,6 +36,9 @@ function document(name: string, title: string, description: string, defs: Record
   };
 }
 
+/** Definition names of the state keys that stand for a family of keys. */
+const STATE_DEF_NAMES: Record<string, string> = { "shoots.<shootId>": "shoot", "sealed.<name>": "sealed", "pairing.<deviceId>": "pairing" };
+
 /** Every contract document, by file name (without `.json`). */
 export function contractDocuments(): Record<string, Json> {
   return {
@@ -57,13 +60,13 @@ export function contractDocuments(): Record<string, Json> {
     state: document(
       "state", "Nerve state values",
       "The value of each state key, as in STATE.state and GET /api/me (docs/protocol.md section 8). The definition `shoot` is the value of every `shoots.<shootId>` key.",
-      Object.fromEntries(Object.entries(STATE_VALUES).map(([key, schema]) => [key === "shoots.<shootId>" ? "shoot" : key, schema])), true,
-      { shoot: "shoots.<shootId>" },
+      Object.fromEntries(Object.entries(STATE_VALUES).map(([key, schema]) => [STATE_DEF_NAMES[key] ?? key, schema])), true,
+      { shoot: "shoots.<shootId>", sealed: "sealed.<name>", pairing: "pairing.<deviceId>" },
     ),
     "http-requests": document(
       "http-requests", "Nerve HTTP request bodies",
       "The JSON body of each HTTP write, named by route, and the query of GET /api/me/events (docs/protocol.md section 13).",
-      { ShootProgressBody, CreditUpdateBody, PromptChangeBody, StateBody, DreamBody, DreamResultBody, BatchBody, BatchItem, EventsQuery }, false,
+      { ShootProgressBody, CreditUpdateBody, PromptChangeBody, StateBody, DreamBody, DreamResultBody, SealedServiceBody, BatchBody, BatchItem, BroadcastBody, EventsQuery }, false,
       {
         ShootProgressBody: "POST /api/sync/shoot-progress",
         CreditUpdateBody: "POST /api/sync/credit-update",
@@ -71,8 +74,10 @@ export function contractDocuments(): Record<string, Json> {
         StateBody: "POST /api/sync/state",
         DreamBody: "POST /api/sync/dream",
         DreamResultBody: "POST /api/sync/dream-result",
+        SealedServiceBody: "POST /api/sync/sealed",
         BatchBody: "POST /api/sync/batch",
         BatchItem: "POST /api/sync/batch: one item of events (each is checked on its own)",
+        BroadcastBody: "POST /api/sync/broadcast",
         EventsQuery: "GET /api/me/events: the query parameters",
       },
     ),
@@ -81,11 +86,11 @@ export function contractDocuments(): Record<string, Json> {
       "The JSON body of each HTTP answer, named by route and status (docs/protocol.md section 13).",
       {
         ErrorBody: ErrorBodySchema, PublishAnswer, FanoutAnswer, BatchAnswer, DreamAnswer, DreamResultAnswer,
-        UserSnapshot, EraseAnswer, StatusAnswer, MeSnapshot, EventsPageAnswer, MetricsAnswer,
+        UserSnapshot, EraseAnswer, StatusAnswer, MeSnapshot, EventsPageAnswer, MetricsAnswer, BroadcastAccepted, BroadcastStatus,
       }, true,
       {
         ErrorBody: "every HTTP error (4xx, 5xx)",
-        PublishAnswer: "202 of POST /api/sync/shoot-progress, credit-update, prompt-change (userId), state",
+        PublishAnswer: "202 of POST /api/sync/shoot-progress, credit-update, prompt-change (userId), state, sealed",
         FanoutAnswer: "202 of POST /api/sync/prompt-change with userIds",
         BatchAnswer: "202 of POST /api/sync/batch",
         DreamAnswer: "202 of POST /api/sync/dream",
@@ -96,6 +101,8 @@ export function contractDocuments(): Record<string, Json> {
         MeSnapshot: "200 of GET /api/me",
         EventsPageAnswer: "200 of GET /api/me/events",
         MetricsAnswer: "200 of GET /api/sync/users/:userId/metrics",
+        BroadcastAccepted: "202 of POST /api/sync/broadcast",
+        BroadcastStatus: "200 of GET /api/sync/broadcasts/:id",
       },
     ),
   };
@@ -122,8 +129,8 @@ const ERROR_STATUS: Record<number, string> = {
   400: "invalid body, query or path (INVALID_BODY with issues, BAD_JSON)",
   401: "no token (UNAUTHORIZED) or a bad one (TOKEN_INVALID)",
   403: "wrong token kind or missing scope (FORBIDDEN)",
-  404: "no such user state key or cycle (NOT_FOUND)",
-  409: "a state limit (STATE_TOO_LARGE, TOO_MANY_SHOOTS) or a stale cycle (CONFLICT); nothing changed",
+  404: "no such user state key, cycle or broadcast (NOT_FOUND)",
+  409: "a state limit (STATE_TOO_LARGE, TOO_MANY_SHOOTS), a stale cycle (CONFLICT) or a sealed value of an old epoch (STALE_EPOCH); nothing changed",
   413: "body over MAX_BODY_BYTES (TOO_LARGE)",
   415: "body is not application/json (UNSUPPORTED_MEDIA_TYPE)",
   422: "Idempotency-Key reused with a different request (IDEMPOTENCY_KEY_REUSED)",
@@ -140,7 +147,20 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   "/api/sync/state": { post: { summary: "Set limbic, convergence and posture state", auth: "service", scope: "sync:publish", body: "StateBody", ok: [202, "PublishAnswer"], idempotent: true } },
   "/api/sync/dream": { post: { summary: "Queue a dream cycle", auth: "service", scope: "sync:publish", body: "DreamBody", ok: [202, "DreamAnswer"], idempotent: true } },
   "/api/sync/dream-result": { post: { summary: "An external dream processor's result", auth: "service", scope: "sync:publish", body: "DreamResultBody", ok: [202, "DreamResultAnswer"], idempotent: true } },
+  "/api/sync/sealed": { post: { summary: "Store a value sealed to the user (SEALED_UPDATE of sealed.<name>; docs/encryption.md)", auth: "service", scope: "sync:publish", body: "SealedServiceBody", ok: [202, "PublishAnswer"], idempotent: true } },
   "/api/sync/batch": { post: { summary: "Publish up to 1,000 events of any users; one result per item", auth: "service", scope: "sync:publish", body: "BatchBody", ok: [202, "BatchAnswer"] } },
+  "/api/sync/broadcast": {
+    post: {
+      summary: "Queue one event for up to 100,000 users; progress at GET /api/sync/broadcasts/{id}", auth: "service", scope: "sync:publish",
+      body: "BroadcastBody", ok: [202, "BroadcastAccepted"], idempotent: true, errors: [400, 401, 403, 413, 415, 422],
+    },
+  },
+  "/api/sync/broadcasts/{id}": {
+    get: {
+      summary: "A broadcast's progress and first failures (the service that sent it only)", auth: "service", scope: "sync:read", ok: [200, "BroadcastStatus"],
+      params: [{ name: "id", in: "path", required: true, description: "the broadcastId of the 202", schema: { type: "string" } }], errors: [401, 403, 404],
+    },
+  },
   "/api/sync/users/{userId}": {
     get: { summary: "A user's state, versions and devices", auth: "service", scope: "sync:read", ok: [200, "UserSnapshot"], params: [userIdParam], errors: READ_ERRORS },
     delete: { summary: "Erase a user (a new epoch); closes their sockets with 4011", auth: "service", scope: "sync:publish", ok: [200, "EraseAnswer"], params: [userIdParam], errors: READ_ERRORS },
@@ -151,7 +171,7 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   "/api/sync/users/{userId}/state/{key}": {
     delete: {
       summary: "Remove a state key (STATE_REMOVED)", auth: "service", scope: "sync:publish", ok: [200, "PublishAnswer"], idempotent: true,
-      params: [userIdParam, { name: "key", in: "path", required: true, description: "limbic, convergence, posture, credits or shoots.<shootId>", schema: { type: "string" } }],
+      params: [userIdParam, { name: "key", in: "path", required: true, description: "limbic, convergence, posture, credits, shoots.<shootId>, sealed.<name> or pairing.<deviceId>", schema: { type: "string" } }],
       errors: [400, 401, 403, 404, 422, 429],
     },
   },

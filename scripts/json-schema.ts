@@ -6,7 +6,7 @@
 import * as z from "zod/mini";
 import {
   AcceptedFrame, CLIENT_MESSAGE_DATA, ClientEnvelope, DATA_OPTIONAL, DeviceConnectedFrame, DeviceDisconnectedFrame, ErrorFrame,
-  EVENT_DATA, EVENT_TYPES, EventsFrame, NerveEventSchema, PongFrame, STATE_UPDATE_TYPES, StateFrame, SyncedFrame, WelcomeFrame,
+  CAS_TYPES, EVENT_DATA, EVENT_TYPES, EventsFrame, NerveEventSchema, PongFrame, STATE_UPDATE_TYPES, StateFrame, SyncedFrame, WelcomeFrame,
   type ClientMessageType,
 } from "../protocol/index.js";
 
@@ -17,7 +17,9 @@ export type Json = { [key: string]: unknown };
 function clientMessage(type: ClientMessageType): Schema {
   const data = CLIENT_MESSAGE_DATA[type] as Schema;
   // Derived from the envelope the hub parses, so that a field added there (baseVersion, at) cannot be missed here.
-  const envelope = STATE_UPDATE_TYPES.has(type) ? ClientEnvelope : z.omit(ClientEnvelope, { baseVersion: true, at: true });
+  const envelope = STATE_UPDATE_TYPES.has(type) ? ClientEnvelope
+    : CAS_TYPES.has(type) ? z.omit(ClientEnvelope, { at: true })
+    : z.omit(ClientEnvelope, { baseVersion: true, at: true });
   return z.extend(envelope, { type: z.literal(type), data: DATA_OPTIONAL.has(type) ? z.optional(data) : data });
 }
 

@@ -85,6 +85,7 @@ function stateFrame(keys: string[], opts: { reset: boolean; removed?: string[]; 
 
 const welcome = (resumed: boolean): Json => ({
   type: "WELCOME", userId: USER, deviceId: DEVICE, seq: LAST, serverTime: CONNECTED_AT, heartbeatMs: DEFAULTS.heartbeatMs, resumed, epoch: EPOCH,
+  reconnectSpreadMs: DEFAULTS.reconnectSpreadMs,
 });
 const synced = { type: "SYNCED", seq: LAST };
 const event = (seq: number): Json => {

@@ -8,6 +8,7 @@ import { log } from "../common/log.js";
 import { ApiError, apiError } from "./errors.js";
 import { requestId, type RequestVars } from "./middleware/request-id.js";
 import { recordHttpRefusal } from "./refusal-points.js";
+import { broadcastRoutes } from "./routes/broadcast.js";
 import { devRoutes } from "./routes/dev.js";
 import { meRoutes } from "./routes/me.js";
 import { syncRoutes } from "./routes/sync.js";
@@ -18,6 +19,7 @@ export const app = new Hono<{ Bindings: Env; Variables: RequestVars }>()
   .use(requestId())
   .route("/ws", wsRoute)
   .route("/api/sync", syncRoutes)
+  .route("/api/sync", broadcastRoutes)
   .route("/api/me", meRoutes)
   .route("/api/dev", devRoutes)
   // OpenAPI 3.1 of the HTTP routes: the checked-in file generated from protocol/ (npm run contracts).

@@ -26,6 +26,7 @@ export class CatchUp {
     private readonly sockets: Sockets,
     private readonly heartbeatMs: number,
     private readonly maxServerFrameBytes: number,
+    private readonly reconnectSpreadMs?: number,
   ) {}
 
   /**
@@ -47,7 +48,7 @@ export class CatchUp {
     const resumed = since !== null;
     const seq = this.log.lastSeq;
     let replayed = 0;
-    this.sockets.send(ws, { type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.heartbeatMs, resumed, epoch: this.log.epoch });
+    this.sockets.send(ws, { type: "WELCOME", userId: a.userId, deviceId: a.deviceId, seq, serverTime: now, heartbeatMs: this.heartbeatMs, resumed, epoch: this.log.epoch, reconnectSpreadMs: this.reconnectSpreadMs });
     for (const part of this.stateFrames(a, since ?? 0, !resumed, now)) this.sockets.send(ws, part);
     if (resumed) {
       // The stored wire JSON, sent as is: no parse and stringify per event.

@@ -1,4 +1,4 @@
-import { CloseCode, ErrorCode, STATE_UPDATE_TYPES, stateKeyOf, type ClientMessage, type EventType, type NerveEvent } from "../../protocol/index.js";
+import { CAS_TYPES, CloseCode, ErrorCode, stateKeyOf, type ClientMessage, type EventType, type NerveEvent } from "../../protocol/index.js";
 import { isHubError } from "../../common/hub-rpc.js";
 import type { Config } from "../../common/config.js";
 import { errorFrame, overLimit, peek, toClientMessage, type ErrorFrame } from "../client-frame.js";
@@ -14,6 +14,7 @@ import { Sockets } from "../sockets.js";
 import type { StateStore } from "../state-store.js";
 import type { HubMetrics } from "../metrics/hub-metrics.js";
 import type { CatchUp } from "./catch-up.js";
+import { checkSealedWrite } from "./sealed-writes.js";
 import type { WriteVia, Writer } from "./writer.js";
 
 const ABUSE_WINDOW_MS = 60_000;
@@ -45,6 +46,8 @@ export const REFUSAL_POLICY: Record<ErrorCode, { remember: boolean; abuse: boole
   // (an honest client meets them; the rate limit bounds a flood).
   STATE_TOO_LARGE: { remember: false, abuse: false },
   TOO_MANY_SHOOTS: { remember: false, abuse: false },
+  // A device that had not yet heard of a rotation: final for that message (it seals again under a new id), not abuse.
+  STALE_EPOCH: { remember: true, abuse: false },
 };
 
 type Answer = Record<string, unknown> & { type: string };
@@ -81,7 +84,7 @@ function accepted(msg: ClientMessage, events: NerveEvent[]): Answer {
   return {
     type: "ACCEPTED", ...(msg.id !== undefined ? { id: msg.id } : {}), seq: event.seq,
     // A state update's sender does not get its event: `ts` lets it mirror the value exactly as stored.
-    ...(STATE_UPDATE_TYPES.has(msg.type) ? { ts: event.ts, ...(event.at !== undefined ? { at: event.at } : {}) } : {}),
+    ...(CAS_TYPES.has(msg.type) ? { ts: event.ts, ...(event.at !== undefined ? { at: event.at } : {}) } : {}),
     ...(msg.type === "DREAM_START" ? { cycleId: data.cycleId } : {}),
     ...(msg.type === "DREAM_SCHEDULE" ? { nextAt: data.nextAt ?? null } : {}),
   };
@@ -175,6 +178,16 @@ export class Inbox {
       case "CONVERGENCE_UPDATE":
       case "POSTURE_CHANGE": {
         const outcome = await this.p.writer.write([{ type: eventTypeOf(msg), data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion, at: msg.at }], via);
+        if (!outcome.ok) return errorFrame(msg.id, outcome.error.code, outcome.error.message, { current: outcome.error.current, currentVersion: outcome.error.currentVersion });
+        return accepted(msg, outcome.events);
+      }
+      case "SEALED_UPDATE":
+      case "KEYRING_UPDATE":
+      case "PAIRING_UPDATE": {
+        // Stored and relayed, never read: only shape and authorship are checked (sealed-writes.ts).
+        const refusal = checkSealedWrite(msg, a.deviceId, this.p.store);
+        if (refusal) return errorFrame(msg.id, refusal.code, refusal.message);
+        const outcome = await this.p.writer.write([{ type: msg.type, data: msg.data, from: a.deviceId, baseVersion: msg.baseVersion }], via);
         if (!outcome.ok) return errorFrame(msg.id, outcome.error.code, outcome.error.message, { current: outcome.error.current, currentVersion: outcome.error.currentVersion });
         return accepted(msg, outcome.events);
       }

@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import {
   BATCH_EVENT_DATA, BatchBody, BatchItem, CreditUpdateBody, DreamBody, DreamResultBody, ErrorCode, Id, IDEMPOTENCY_KEY_PATTERN, isRetryable, PromptChangeBody,
-  SCOPES, ShootProgressBody, StateBody, toWireIssues, type BatchResult, type EventType, type PublishResult, type StateRemovedData,
+  SCOPES, SealedServiceBody, ShootProgressBody, StateBody, toWireIssues, type BatchResult, type EventType, type PublishResult, type StateRemovedData,
 } from "../../protocol/index.js";
 import { isHubError, type BatchPublishItem, type HubError, type HubResult, type Idempotency } from "../../common/hub-rpc.js";
 import { configOf } from "../config-cache.js";
@@ -18,7 +18,7 @@ type Ctx = Context<{ Bindings: Env; Variables: AuthVars }>;
 const FANOUT_CONCURRENCY = 50;
 const IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_PATTERN;
 /** The keys a service may delete; `dreams` is the hub's own (cancel cycles instead). */
-const DELETABLE_KEY = /^(limbic|convergence|posture|credits|shoots\..+)$/;
+const DELETABLE_KEY = /^(limbic|convergence|posture|credits|shoots\..+|sealed\.[A-Za-z0-9._-]{1,64}|pairing\..+)$/;
 
 const sha256Hex = async (text: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -138,6 +138,11 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     if (isHubError(result)) throwHubError(result);
     return c.json({ seq: result.seq, ...duplicateOf(result) }, 202);
   })
+  .post("/sealed", requireService(SCOPES.PUBLISH), jsonBody(SealedServiceBody), async (c) => {
+    // Ciphertext only: the Worker and the hub check the envelope's shape, never its contents.
+    const body = c.req.valid("json");
+    return publishOne(c, body, "SEALED_UPDATE", strip(body));
+  })
   .post("/batch", requireService(SCOPES.PUBLISH), jsonBody(BatchBody, { maxBytes: (config) => config.maxBatchBodyBytes }), async (c) => {
     const body = c.req.valid("json");
     const from = serviceName(c);
@@ -194,7 +199,7 @@ export const syncRoutes = new Hono<{ Bindings: Env; Variables: AuthVars }>()
     const userId = userIdParam(c);
     const key = c.req.param("key");
     if (!DELETABLE_KEY.test(key) || (key.startsWith("shoots.") && !Id.safeParse(key.slice(7)).success)) {
-      throw apiError(ErrorCode.INVALID_BODY, "key must be limbic, convergence, posture, credits or shoots.<shootId>", { issues: [{ path: "key", message: "not a removable state key" }] });
+      throw apiError(ErrorCode.INVALID_BODY, "key must be limbic, convergence, posture, credits, shoots.<shootId>, sealed.<name> or pairing.<deviceId>", { issues: [{ path: "key", message: "not a removable state key" }] });
     }
     const data: StateRemovedData = { keys: [key], reason: "deleted" };
     const result = await hubOf(c.env, userId).publish({ userId, type: "STATE_REMOVED", data, from: serviceName(c), idempotency: await idempotencyOf(c, { userId, key }), rid: c.get("rid") });

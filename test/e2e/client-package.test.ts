@@ -25,8 +25,9 @@ afterAll(async () => {
 });
 
 describe("client package", () => {
+  // nerve/client/sealed is a separate entry: the core bundle must not carry the cryptography.
   it("emits ESM with type declarations for both entry points", () => {
-    for (const f of ["client/index.js", "client/index.d.ts", "client/react.js", "client/react.d.ts", "protocol/index.js"]) {
+    for (const f of ["client/index.js", "client/index.d.ts", "client/react.js", "client/react.d.ts", "client/sealed/index.js", "client/sealed/index.d.ts", "protocol/index.js"]) {
       expect(existsSync(join(REPO_ROOT, "client/dist", f)), f).toBe(true);
     }
   });
@@ -35,13 +36,16 @@ describe("client package", () => {
     const script = `
       const { createNerveClient, memoryStorage } = await import("nerve/client");
       const react = await import("nerve/client/react");
+      const sealed = await import("nerve/client/sealed");
       const client = createNerveClient({ url: process.argv[1], getToken: () => process.argv[2], storage: memoryStorage() });
+      const withKeys = sealed.withSealed(client, { storage: memoryStorage() });
       await client.whenSynced();
-      console.log(JSON.stringify({ status: client.status, hooks: typeof react.useShootProgress, seq: client.seq }));
+      await withKeys.sealed.settled();
+      console.log(JSON.stringify({ status: client.status, hooks: typeof react.useShootProgress, seq: client.seq, sealed: withKeys.sealed.getSnapshot().status, keys: withKeys.sealed.getSnapshot().keyKind }));
       await client.close();`;
     const token = await nerve.userToken(`pkg-${Date.now().toString(36)}`);
     const { stdout } = await run(join(BIN, "node"), ["--input-type=module", "-e", script, nerve.wsUrl, token], { cwd: REPO_ROOT, env, timeout: 30_000 });
-    expect(JSON.parse(stdout.trim())).toEqual({ status: "connected", hooks: "function", seq: 0 });
+    expect(JSON.parse(stdout.trim())).toEqual({ status: "connected", hooks: "function", seq: 0, sealed: "none", keys: "bytes" });
   });
 
   it("bundles for the browser without Node built-ins", async () => {

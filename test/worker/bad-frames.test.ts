@@ -36,7 +36,7 @@ describe("bad frames", () => {
     expect(await a.client.next()).toMatchObject({ type: "ERROR", code: "INVALID_MESSAGE", issues: [{ path: "type" }, { path: "" }] });
 
     a.client.send({ type: "PING", baseVersion: 3, data: { t: 1 } });
-    expect(await a.client.next()).toMatchObject({ type: "ERROR", code: "INVALID_MESSAGE", issues: [{ path: "baseVersion", message: "only state updates take baseVersion" }] });
+    expect(await a.client.next()).toMatchObject({ type: "ERROR", code: "INVALID_MESSAGE", issues: [{ path: "baseVersion", message: "only state updates and sealed writes take baseVersion" }] });
 
     a.client.send(new TextEncoder().encode("binary").buffer);
     expect(await a.client.next()).toMatchObject({ type: "ERROR", code: "BAD_JSON", retryable: false, message: "binary frames are not supported; send JSON text" });

@@ -14,8 +14,10 @@ export interface LinkInfo {
   quality: number;
   reconnectAttempts: number;
   seq: number;
-  /** `wss:` and the server accepted the token (WELCOME received). */
+  /** Sealed state is set up on this device and verified: directory, grant and key (docs/encryption.md). */
   secure: boolean;
+  /** The sealed key's epoch when `secure`. */
+  epoch?: number;
   lastClose: { code: number; reason: string } | null;
   /** The browser says it has a network (`navigator.onLine`). */
   browserOnline: boolean;
@@ -91,10 +93,12 @@ export function ConnectionIndicator({ link, variant = "standard" }: { link: Link
         {variant === "standard" && connected && (
           <span className="conn-metric" aria-hidden="true">{latency}</span>
         )}
+        {variant === "standard" && link.secure && <LockIcon className="conn-lock" title="End-to-end encrypted: verified on this device" />}
         {variant === "premium" && (
           <>
             <Bars quality={connected ? link.quality : 0} />
-            {link.secure && <LockIcon className="conn-lock" title="Encrypted, signed in" />}
+            {connected && <span className="conn-metric" aria-hidden="true">{latency}</span>}
+            {link.secure && <LockIcon className="conn-lock" title="End-to-end encrypted: verified on this device" />}
           </>
         )}
       </button>
@@ -105,8 +109,8 @@ export function ConnectionIndicator({ link, variant = "standard" }: { link: Link
           <dt>Quality</dt><dd>{connected ? `${qualityLabel(link.quality)} (${link.quality}%)` : "—"}</dd>
           <dt>Reconnect attempts</dt><dd data-testid="tip-attempts">{link.reconnectAttempts}</dd>
           <dt>Up to date as of</dt><dd data-testid="tip-synced">{link.synced ? "now" : link.syncedAt ? formatTime(link.syncedAt) : "—"}</dd>
-          <dt>Security</dt>
-          <dd>{link.secure ? <span className="row" style={{ justifyContent: "flex-end", gap: 4 }}><LockIcon className="conn-lock" /> Encrypted</span> : "Not encrypted"}</dd>
+          <dt>Sealed state</dt>
+          <dd data-testid="tip-sealed">{link.secure ? <span className="row" style={{ justifyContent: "flex-end", gap: 4 }}><LockIcon className="conn-lock" /> end-to-end, verified (key {link.epoch})</span> : "Not set up on this device"}</dd>
         </dl>
       </div>
     </div>

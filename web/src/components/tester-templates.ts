@@ -23,6 +23,10 @@ export const CLIENT_TEMPLATES: Record<ClientMessageType, (c: TemplateContext) =>
   DREAM_SCHEDULE: () => ({ enabled: true, hour: 3, minute: 0, utcOffsetMinutes: -new Date().getTimezoneOffset(), windowHours: 24 }),
   STATE_SYNC: () => ({}),
   REFRESH: () => ({ token: "<paste a fresh user token for this device>" }),
+  // Sealed frames are made by the SDK (nerve/client/sealed); by hand, the hub checks only their shape and author.
+  SEALED_UPDATE: () => ({ name: "notes", envelope: { v: 1, kind: "device", epoch: 1, from: "<this deviceId>", ts: Date.now(), nonce: "<24 bytes, base64url>", ct: "<ciphertext, base64url>", sig: "<Ed25519 signature, base64url>" } }),
+  KEYRING_UPDATE: () => ({ grants: [], drop: ["<deviceId>"] }),
+  PAIRING_UPDATE: () => ({ step: "close", deviceId: "<deviceId>", outcome: "cancelled" }),
 };
 
 export function clientFrame(type: ClientMessageType, c: TemplateContext, withId: boolean): string {

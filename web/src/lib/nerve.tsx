@@ -5,6 +5,7 @@ import type { LinkInfo } from "../components/connection-indicator.js";
 import { ActivityFeed } from "./activity.js";
 import { ConflictStore, type PendingConflict } from "./conflicts.js";
 import { local } from "./safe-storage.js";
+import { SealedProvider, useSealedSnapshot } from "./sealed.js";
 import { endSession, getSession, renewHostToken, subscribeSession, type Session } from "./session.js";
 
 /** A host token this close to its end is renewed through the host app before it is used. */
@@ -128,7 +129,7 @@ export function NerveSessionProvider({ session, children }: { session: Session; 
     // Not on a new token: the client asks getToken for the current one (a renewal keeps the link).
   }, [session.userId, session.deviceId, session.deviceName]);
   if (!client) return null;
-  return <NerveProvider client={client}>{children}</NerveProvider>;
+  return <NerveProvider client={client}><SealedProvider deviceName={session.deviceName}>{children}</SealedProvider></NerveProvider>;
 }
 
 /** The heartbeat the server asked for (WELCOME), for judging how long a device has been silent. */
@@ -181,15 +182,18 @@ export function useLink(): LinkInfo {
   const seq = useNerveSelector((s) => s.seq);
   const userId = useNerveSelector((s) => s.userId);
   const lastClose = useNerveSelector((s) => s.lastClose);
-  const secure = status === "connected" && userId !== null && socketUrl().startsWith("wss:");
+  // The lock stands for end-to-end encryption this device verified, not for the transport.
+  const sealed = useSealedSnapshot();
+  const secure = status === "connected" && userId !== null && sealed.status === "ready";
+  const epoch = sealed.epoch;
   const browserOnline = useBrowserOnline();
   // When the view was last known current: now while synced, else the moment it stopped being.
   const [syncedAt, setSyncedAt] = useState<number | null>(null);
   useEffect(() => {
     if (synced) setSyncedAt(Date.now());
   }, [synced, seq]);
-  return useMemo(() => ({ status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose, browserOnline, syncedAt }),
-    [status, synced, latencyMs, quality, seq, reconnectAttempts, secure, lastClose, browserOnline, syncedAt]);
+  return useMemo(() => ({ status, synced, latencyMs, quality, seq, reconnectAttempts, secure, epoch, lastClose, browserOnline, syncedAt }),
+    [status, synced, latencyMs, quality, seq, reconnectAttempts, secure, epoch, lastClose, browserOnline, syncedAt]);
 }
 
 const noop = () => () => {};

@@ -1,5 +1,6 @@
 import { ConnectionIndicator, INDICATOR_VARIANTS } from "../components/connection-indicator.js";
 import { DeviceList } from "../components/device-list.js";
+import { SealedPanel } from "../components/sealed-panel.js";
 import { useDevMode, useLink } from "../lib/nerve.js";
 
 /** The three indicator variants side by side, with what they are for. */
@@ -33,9 +34,12 @@ export function DevicesPage() {
           <p>Everything signed in as you, live. A device appears the moment it connects.</p>
         </div>
       </div>
-      <div className={dev ? "grid grid-wide" : "grid"}>
+      <div className="grid grid-wide">
         <DeviceList />
-        {dev && <IndicatorShowcase />}
+        <div className="stack" style={{ gap: "1rem" }}>
+          <SealedPanel />
+          {dev && <IndicatorShowcase />}
+        </div>
       </div>
     </>
   );
