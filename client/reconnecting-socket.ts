@@ -16,6 +16,9 @@ export function closePolicy(code: number): ClosePolicy {
   return closeAction(code);
 }
 
+/** Closes that a deploy or a restart gives every connection at once (going away, abnormal, internal, restart). */
+const UNPLANNED_CLOSES = new Set([1001, 1006, 1011, 1012]);
+
 /** The most a `reconnect` close waits: a small jitter, so devices closed together do not return in one instant. */
 const RECONNECT_JITTER_MS = 250;
 
@@ -52,6 +55,8 @@ export class ReconnectingSocket {
   /** Bumped on every new attempt and on close(): stale callbacks compare it and do nothing. */
   private generation = 0;
   private refreshedToken = false;
+  /** WELCOME's `reconnectSpreadMs`: spreads the first attempt after a deploy's close over this window. */
+  private spreadMs = 0;
   /** Reconnect attempts in the recent past, for the quality figure. */
   readonly attemptTimes: number[] = [];
 
@@ -86,7 +91,8 @@ export class ReconnectingSocket {
     const ws = this.ws;
     if (!ws) return;
     this.dropCurrent(4100, reason);
-    this.afterClose(1006, reason);
+    // This device's own link failed (no pong): nobody else reconnects with it, so no spread.
+    this.afterClose(1006, reason, false);
   }
 
   /** Closes for good; no more retries until start(). */
@@ -171,13 +177,18 @@ export class ReconnectingSocket {
     });
   }
 
-  /** Marks an open that delivered the server's WELCOME: the retry budget and token-refresh latch reset. */
-  markHealthy(): void {
+  /**
+   * Marks an open that delivered the server's WELCOME: the retry budget and token-refresh latch
+   * reset. `reconnectSpreadMs`: the server's advice (WELCOME, protocol 14.1) for the first attempt
+   * after an unplanned close.
+   */
+  markHealthy(reconnectSpreadMs?: number): void {
     this.attempts = 0;
     this.refreshedToken = false;
+    if (reconnectSpreadMs !== undefined) this.spreadMs = reconnectSpreadMs;
   }
 
-  private afterClose(code: number, reason: string): void {
+  private afterClose(code: number, reason: string, spread = true): void {
     this.generation++;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
@@ -211,8 +222,12 @@ export class ReconnectingSocket {
     const least = CLOSE_MIN_DELAY_MS[code] ?? 0;
     const delay = policy === "reconnect" && this.attempts === 1
       ? Math.round(random() * Math.min(RECONNECT_JITTER_MS, this.o.backoff.minDelayMs))
-      // 4008 and 4009 wait the contract's least delay, jittered up to twice it, whatever the backoff says.
-      : Math.max(backoffDelay(this.attempts, this.o.backoff, this.o.random), Math.round(least * (1 + random())));
+      // A healthy connection lost to a deploy or a server restart: every device of every user lost
+      // it at the same moment, so the first attempt is spread over the server's window (14.1).
+      : spread && this.attempts === 1 && UNPLANNED_CLOSES.has(code) && this.spreadMs > 0
+        ? Math.round(random() * this.spreadMs)
+        // 4008 and 4009 wait the contract's least delay, jittered up to twice it, whatever the backoff says.
+        : Math.max(backoffDelay(this.attempts, this.o.backoff, this.o.random), Math.round(least * (1 + random())));
     this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = null;

@@ -258,7 +258,7 @@ export class Session implements SyncStoreHooks {
   };
 
   private onWelcome(frame: WelcomeFrame): void {
-    this.socket.markHealthy();
+    this.socket.markHealthy(frame.reconnectSpreadMs);
     this.store.welcome(frame.resumed, frame.epoch);
     this.device = frame.deviceId;
     this.publish({ userId: frame.userId, deviceId: frame.deviceId });

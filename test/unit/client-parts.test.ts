@@ -97,6 +97,48 @@ describe("reconnecting socket after 4008 and 4009", () => {
   }
 });
 
+describe("reconnecting socket after a deploy's close", () => {
+  it("spreads the first attempt after 1001 over WELCOME's reconnectSpreadMs, but not after its own pong timeout", async () => {
+    vi.useFakeTimers();
+    try {
+      const made: EventTarget[] = [];
+      class FakeSocket extends EventTarget {
+        readyState = 0;
+        constructor() {
+          super();
+          made.push(this);
+          queueMicrotask(() => {
+            this.readyState = 1;
+            this.dispatchEvent(new Event("open"));
+          });
+        }
+        send() {}
+        close() {}
+      }
+      const socket = new ReconnectingSocket({
+        target: async () => ({ url: "wss://x/ws" }), WebSocket: FakeSocket as unknown as WebSocketFactory,
+        backoff: { minDelayMs: 100, maxDelayMs: 1000, factor: 2, jitter: 0 }, maxRetries: 10, connectTimeoutMs: 60_000,
+        onOpen: () => {}, onMessage: () => {}, onClose: () => {}, onStatus: () => {}, onTargetError: () => {}, random: () => 0.5,
+      });
+      socket.start();
+      await vi.advanceTimersByTimeAsync(1);
+      socket.markHealthy(10_000);
+      made[0]!.dispatchEvent(Object.assign(new Event("close"), { code: 1001, reason: "deploy" }));
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(made).toHaveLength(1); // the 100 ms backoff would have gone long ago
+      await vi.advanceTimersByTimeAsync(2);
+      expect(made).toHaveLength(2);
+      socket.markHealthy(10_000);
+      socket.kill("no pong");
+      await vi.advanceTimersByTimeAsync(101);
+      expect(made).toHaveLength(3);
+      socket.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("seq tracker", () => {
   it("moves the cursor over contiguous seqs and remembers those beyond a hole", () => {
     const t = new SeqTracker(5, true);
