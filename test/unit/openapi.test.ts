@@ -20,7 +20,7 @@ describe("docs/schema/openapi.json", () => {
   it("names every route of the contract and every error status", () => {
     const doc = document();
     expect(Object.keys(doc.paths).sort()).toEqual([
-      "/api/me", "/api/me/events", "/api/me/state/{key}", "/api/sync/batch", "/api/sync/credit-update", "/api/sync/dream", "/api/sync/dream-result",
+      "/api/me", "/api/me/events", "/api/me/state/{key}", "/api/sync/batch", "/api/sync/broadcast", "/api/sync/broadcasts/{id}", "/api/sync/credit-update", "/api/sync/dream", "/api/sync/dream-result",
       "/api/sync/prompt-change", "/api/sync/sealed", "/api/sync/shoot-progress", "/api/sync/state", "/api/sync/status", "/api/sync/users/{userId}",
       "/api/sync/users/{userId}/metrics", "/api/sync/users/{userId}/state/{key}",
     ]);
