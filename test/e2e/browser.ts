@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { describe } from "vitest";
-import { REPO_ROOT } from "./harness.js";
+import { afterAll, beforeAll, describe } from "vitest";
+import { REPO_ROOT, startNerve, type Nerve } from "./harness.js";
 
 export const CHROMIUM_PATH = process.env.NERVE_CHROMIUM ?? "/usr/bin/chromium";
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -18,6 +18,24 @@ const FLAGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ];
+
+/**
+ * A browser suite's runtime and Chromium: before its tests the web app is built, Nerve started with
+ * `vars` and Chromium launched; after them both stop. Read `app.nerve` and `app.browser` in tests.
+ */
+export function webAppSuite(vars: Record<string, string> = {}): { nerve: Nerve; browser: Browser } {
+  const app = {} as { nerve: Nerve; browser: Browser };
+  beforeAll(async () => {
+    ensureWebBuilt();
+    app.nerve = await startNerve({ vars });
+    app.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await app.browser?.close();
+    await app.nerve?.stop();
+  });
+  return app;
+}
 
 /** `describe`, or `describe.skip` with a plain message when this machine has no Chromium. */
 export function describeBrowser(name: string, fn: () => void): void {

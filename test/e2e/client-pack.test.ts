@@ -45,12 +45,12 @@ function docBlock(heading: string, lang: string): string {
 }
 
 describe("the packed SDK", () => {
-  it("holds only the built client, its protocol modules, the nerve bin, the README and package.json", async () => {
+  it("holds only the built client (with nerve/client/sealed), its protocol modules, the nerve bin, the README and package.json", async () => {
     const { stdout } = await run("tar", ["-tzf", tarball]);
     const files = stdout.trim().split("\n").map((f) => f.replace(/^package\//, ""));
-    const outside = files.filter((f) => !/^client\/dist\/(client|protocol)\/[\w-]+\.(js|d\.ts)$/.test(f));
+    const outside = files.filter((f) => !/^client\/dist\/(client|client\/sealed|protocol)\/[\w-]+\.(js|d\.ts)$/.test(f));
     expect(outside.sort()).toEqual(["README.md", "bin/nerve.mjs", "package.json", "scripts/dev-vars.mjs"]);
-    for (const f of ["client/dist/client/index.js", "client/dist/client/index.d.ts", "client/dist/client/react.js", "client/dist/client/react.d.ts"]) expect(files).toContain(f);
+    for (const f of ["client/dist/client/index.js", "client/dist/client/index.d.ts", "client/dist/client/react.js", "client/dist/client/react.d.ts", "client/dist/client/sealed/index.js", "client/dist/client/sealed/index.d.ts"]) expect(files).toContain(f);
     expect(readdirSync(join(app, "node_modules"))).toEqual(expect.arrayContaining(["nerve", "zod"]));
   });
 

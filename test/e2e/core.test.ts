@@ -68,13 +68,13 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     epoch = String(phoneFrames[0]!.epoch);
     expect(epoch).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
     expect(phoneFrames).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "phone", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: theEpoch() },
+      { type: "WELCOME", userId: USER, deviceId: "phone", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: theEpoch(), reconnectSpreadMs: 10000 },
       { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: [listed("phone", true, 1)] },
       { type: "SYNCED", seq: 0 },
     ]);
     laptop = await connect("laptop");
     expect(await laptop.catchUp()).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: theEpoch() },
+      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 0, serverTime: anyTime, heartbeatMs: 30000, resumed: false, epoch: theEpoch(), reconnectSpreadMs: 10000 },
       { type: "STATE", seq: 0, state: {}, versions: {}, reset: true, devices: expect.arrayContaining([listed("phone", true, 1), listed("laptop", true, 1)]) },
       { type: "SYNCED", seq: 0 },
     ]);
@@ -126,7 +126,7 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     expect(laptop.ws.protocol).toBe("nerve.v1");
     // shoots.s1 did not change after seq 1, so the resumed STATE (an exact match) leaves it out.
     expect(await laptop.catchUp()).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 8, serverTime: anyTime, heartbeatMs: 30000, resumed: true, epoch: theEpoch() },
+      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 8, serverTime: anyTime, heartbeatMs: 30000, resumed: true, epoch: theEpoch(), reconnectSpreadMs: 10000 },
       {
         type: "STATE", seq: 8, reset: false,
         state: { "shoots.s2": shootState("s2", 4), "shoots.s3": shootState("s3", 5), "shoots.s4": shootState("s4", 10) },
@@ -185,7 +185,7 @@ describe("Nerve end to end (wrangler dev, real sockets)", () => {
     // A device resuming from its cursor after the restart misses nothing and gets nothing twice.
     const laptop2 = await connect("laptop", "&since=9");
     expect(await laptop2.catchUp()).toEqual([
-      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 9, serverTime: anyTime, heartbeatMs: 30000, resumed: true, epoch: theEpoch() },
+      { type: "WELCOME", userId: USER, deviceId: "laptop", seq: 9, serverTime: anyTime, heartbeatMs: 30000, resumed: true, epoch: theEpoch(), reconnectSpreadMs: 10000 },
       { type: "STATE", seq: 9, state: {}, versions: {}, reset: false, devices: expect.arrayContaining([listed("phone", false, 0), listed("laptop", true, 1, 9)]) },
       { type: "SYNCED", seq: 9 },
     ]);

@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { describeBrowser, ensureWebBuilt, launchBrowser, newDevice, shoot, signIn } from "./browser.js";
-import { startNerve, type Nerve } from "./harness.js";
+import { expect, it } from "vitest";
+import { describeBrowser, webAppSuite, newDevice, shoot, signIn } from "./browser.js";
 
 describeBrowser("web app: the metrics panel of the developer view", () => {
-  let nerve: Nerve;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    nerve = await startNerve({ vars: { DEV_SIGN_IN: "1" } });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await nerve?.stop();
-  });
+  const app = webAppSuite({ DEV_SIGN_IN: "1" });
 
   it("shows the signed-in user's hub counters, and they move with what the tester sends", async () => {
     const alice = `metrics-${Date.now().toString(36)}`;
     for (const [name, width, height] of [["desktop", 1440, 900], ["phone", 390, 844]] as const) {
-      const { page, context, errors } = await newDevice(browser, { width, height });
-      await signIn(page, nerve.url, alice, `Metrics ${name}`, "/tester");
+      const { page, context, errors } = await newDevice(app.browser, { width, height });
+      await signIn(page, app.nerve.url, alice, `Metrics ${name}`, "/tester");
       const panel = page.getByTestId("metrics-panel");
       await panel.getByTestId("metric-events").waitFor({ timeout: 10_000 });
       if (name === "desktop") {

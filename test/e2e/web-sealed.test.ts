@@ -3,34 +3,21 @@
  * window (a phone-sized one) by comparing the code on both screens, exchange a sealed note, remove
  * the second window. The header's lock shows only while sealed state is verified on that device.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { describeBrowser, ensureWebBuilt, launchBrowser, newDevice, shoot, signIn } from "./browser.js";
-import { startNerve, type Nerve } from "./harness.js";
+import { expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describeBrowser, webAppSuite, newDevice, shoot, signIn } from "./browser.js";
 
 const lock = (page: Page) => page.locator('header [data-testid="connection-indicator"] .conn-lock');
 const status = (page: Page) => page.getByTestId("sealed-panel").getAttribute("data-status");
 
 describeBrowser("web app: end-to-end encryption between two windows", () => {
-  let nerve: Nerve;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    nerve = await startNerve({ vars: { DEV_SIGN_IN: "1" } });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await nerve?.stop();
-  });
+  const app = webAppSuite({ DEV_SIGN_IN: "1" });
 
   it("approves a device with the same code on both screens, shares a sealed note, and removal locks it out", async () => {
     const user = `e2ee-${Date.now().toString(36)}`;
-    const a = await newDevice(browser, { width: 1440, height: 900 });
-    const b = await newDevice(browser, { width: 390, height: 844 });
-    await signIn(a.page, nerve.url, user, "Laptop", "/devices");
+    const a = await newDevice(app.browser, { width: 1440, height: 900 });
+    const b = await newDevice(app.browser, { width: 390, height: 844 });
+    await signIn(a.page, app.nerve.url, user, "Laptop", "/devices");
     await expect.poll(() => status(a.page), { timeout: 15_000 }).toBe("none");
     expect(await lock(a.page).count()).toBe(0);
     await a.page.getByRole("button", { name: "Set up on this device" }).click();
@@ -38,7 +25,7 @@ describeBrowser("web app: end-to-end encryption between two windows", () => {
     await lock(a.page).first().waitFor({ timeout: 5000 });
     await expect.poll(() => a.page.getByTestId("sealed-panel").textContent()).toContain("non-extractable (WebCrypto)");
 
-    await signIn(b.page, nerve.url, user, "Phone", "/devices");
+    await signIn(b.page, app.nerve.url, user, "Phone", "/devices");
     await expect.poll(() => status(b.page), { timeout: 15_000 }).toBe("unapproved");
     expect(await lock(b.page).count()).toBe(0);
     await b.page.getByRole("button", { name: "Ask another device to approve" }).click();

@@ -1,33 +1,23 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { describeBrowser, ensureWebBuilt, launchBrowser, newDevice, shoot, signIn, waitLive } from "./browser.js";
-import { http, startNerve, type Nerve } from "./harness.js";
+import { beforeAll, expect, it } from "vitest";
+import { describeBrowser, webAppSuite, newDevice, shoot, signIn, waitLive } from "./browser.js";
+import { http } from "./harness.js";
 
 const user = (label: string) => `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 describeBrowser("web app: two browser contexts as two devices of one user", () => {
-  let nerve: Nerve;
-  let browser: Browser;
+  const app = webAppSuite({ DEV_SIGN_IN: "1" });
   let service: string;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    nerve = await startNerve({ vars: { DEV_SIGN_IN: "1" } });
-    browser = await launchBrowser();
-    service = await nerve.serviceToken();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await nerve?.stop();
+    service = await app.nerve.serviceToken();
   });
 
   it("a posture change and a limbic drag in one device appear in the other, while dragging", async () => {
     const alice = user("conv");
-    const a = await newDevice(browser);
-    const b = await newDevice(browser);
-    await signIn(a.page, nerve.url, alice, "Laptop", "/convergence");
-    await signIn(b.page, nerve.url, alice, "Phone", "/convergence");
+    const a = await newDevice(app.browser);
+    const b = await newDevice(app.browser);
+    await signIn(a.page, app.nerve.url, alice, "Laptop", "/convergence");
+    await signIn(b.page, app.nerve.url, alice, "Phone", "/convergence");
 
     await a.page.getByTestId("posture-expert").click();
     await expect.poll(() => b.page.getByTestId("posture-current").textContent(), { timeout: 10_000 }).toBe("Now: expert");
@@ -51,7 +41,7 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
     expect(Number(final!.replace("%", ""))).toBeGreaterThan(80);
     await expect.poll(() => b.page.getByTestId("value-trust").textContent(), { timeout: 10_000 }).toBe(final);
     // The server holds what both show.
-    const snap = await http(nerve.url, `/api/sync/users/${alice}`, { token: service });
+    const snap = await http(app.nerve.url, `/api/sync/users/${alice}`, { token: service });
     expect(Math.round(snap.json.state.limbic.trust * 100)).toBe(Number(final!.replace("%", "")));
     expect(snap.json.state.posture.posture).toBe("expert");
 
@@ -64,13 +54,13 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
 
   it("a service POST of shoot progress moves the bar on both devices, and completion redirects to the report", async () => {
     const alice = user("shoot");
-    const a = await newDevice(browser);
-    const b = await newDevice(browser);
-    await signIn(a.page, nerve.url, alice, "Laptop", "/shoots/wedding-42");
-    await signIn(b.page, nerve.url, alice, "Phone", "/shoots/wedding-42");
+    const a = await newDevice(app.browser);
+    const b = await newDevice(app.browser);
+    await signIn(a.page, app.nerve.url, alice, "Laptop", "/shoots/wedding-42");
+    await signIn(b.page, app.nerve.url, alice, "Phone", "/shoots/wedding-42");
     await a.page.getByTestId("shoot-waiting").waitFor();
 
-    const post = (body: Record<string, unknown>) => http(nerve.url, "/api/sync/shoot-progress", { token: service, body: { userId: alice, shootId: "wedding-42", totalCount: 120, provider: "Kull Vision", ...body } });
+    const post = (body: Record<string, unknown>) => http(app.nerve.url, "/api/sync/shoot-progress", { token: service, body: { userId: alice, shootId: "wedding-42", totalCount: 120, provider: "Kull Vision", ...body } });
     expect((await post({ status: "processing", processedCount: 30, currentImage: "IMG_0030.CR3", eta: 95 })).status).toBe(202);
     for (const d of [a, b]) {
       await expect.poll(() => d.page.getByTestId("shoot-percent").textContent(), { timeout: 10_000 }).toBe("25%");
@@ -86,14 +76,14 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
 
     expect((await post({ status: "completed", processedCount: 120, currentImage: "IMG_0120.CR3", eta: 0 })).status).toBe(202);
     for (const d of [a, b]) {
-      await d.page.waitForURL(`${nerve.url}/shoots/wedding-42/report`, { timeout: 10_000 });
+      await d.page.waitForURL(`${app.nerve.url}/shoots/wedding-42/report`, { timeout: 10_000 });
       await d.page.getByTestId("shoot-report").waitFor();
       expect(await d.page.getByTestId("report-processed").textContent()).toBe("120");
       expect(await d.page.getByTestId("shoot-status").getAttribute("data-status")).toBe("completed");
     }
     await shoot(b.page, "shoot-report");
 
-    await a.page.goto(`${nerve.url}/shoots`);
+    await a.page.goto(`${app.nerve.url}/shoots`);
     await waitLive(a.page);
     expect(await a.page.getByTestId("shoot-row").count()).toBe(1);
     expect(a.errors).toEqual([]);
@@ -103,8 +93,8 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
 
   it("offline shows reconnecting without losing what it showed; back online it catches up with what was sent meanwhile", async () => {
     const alice = user("drop");
-    const a = await newDevice(browser);
-    const b = await newDevice(browser);
+    const a = await newDevice(app.browser);
+    const b = await newDevice(app.browser);
     // Records every value the posture line and the balance take, to prove no wrong state flashed.
     await a.page.addInitScript(`
       window.__seen = [];
@@ -115,9 +105,9 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
         if (window.__seen[window.__seen.length - 1] !== v) window.__seen.push(v);
       }).observe(document, { subtree: true, childList: true, characterData: true });
     `);
-    await signIn(a.page, nerve.url, alice, "Laptop", "/convergence");
-    await signIn(b.page, nerve.url, alice, "Phone", "/convergence");
-    await http(nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 100, change: 100, reason: "welcome bonus" } });
+    await signIn(a.page, app.nerve.url, alice, "Laptop", "/convergence");
+    await signIn(b.page, app.nerve.url, alice, "Phone", "/convergence");
+    await http(app.nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 100, change: 100, reason: "welcome bonus" } });
     await b.page.getByTestId("posture-companion").click();
     await expect.poll(() => a.page.getByTestId("posture-current").textContent(), { timeout: 10_000 }).toBe("Now: companion");
     await expect.poll(() => a.page.getByTestId("credits-balance").textContent()).toBe("100");
@@ -131,8 +121,8 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
     // Meanwhile: the other device switches posture and drags a limbic value; a service adds credits.
     await b.page.getByTestId("posture-peer").click();
     await b.page.getByTestId("slider-humor").locator('input[type="range"]').fill("90");
-    await http(nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 350, change: 250, reason: "top-up" } });
-    await expect.poll(async () => (await http(nerve.url, `/api/sync/users/${alice}`, { token: service })).json.state.limbic?.humor, { timeout: 10_000 }).toBe(0.9);
+    await http(app.nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 350, change: 250, reason: "top-up" } });
+    await expect.poll(async () => (await http(app.nerve.url, `/api/sync/users/${alice}`, { token: service })).json.state.limbic?.humor, { timeout: 10_000 }).toBe(0.9);
     // A change made on the offline device shows at once and waits in the outbox.
     await a.page.getByTestId("slider-wisdom").locator('input[type="range"]').fill("80");
     expect(await a.page.getByTestId("value-wisdom").textContent()).toBe("80%");
@@ -164,7 +154,7 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
 
   it("a page that comes back resumes from the cursor it stored and shows only caught-up state", async () => {
     const alice = user("back");
-    const a = await newDevice(browser);
+    const a = await newDevice(app.browser);
     await a.page.addInitScript(`
       window.__seen = [];
       new MutationObserver(() => {
@@ -174,8 +164,8 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
         if (window.__seen[window.__seen.length - 1] !== v) window.__seen.push(v);
       }).observe(document, { subtree: true, childList: true, characterData: true });
     `);
-    await signIn(a.page, nerve.url, alice, "Laptop", "/convergence");
-    await http(nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 100, change: 100, reason: "welcome bonus" } });
+    await signIn(a.page, app.nerve.url, alice, "Laptop", "/convergence");
+    await http(app.nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 100, change: 100, reason: "welcome bonus" } });
     await a.page.getByTestId("posture-companion").click();
     await expect.poll(() => a.page.getByTestId("credits-balance").textContent(), { timeout: 10_000 }).toBe("100");
     // The SDK's one record (cursor, epoch, mirror) in localStorage holds what the page shows.
@@ -188,10 +178,10 @@ describeBrowser("web app: two browser contexts as two devices of one user", () =
 
     // The page goes away; meanwhile a service adds credits; the page comes back in the same tab.
     await a.page.goto("about:blank");
-    await http(nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 350, change: 250, reason: "top-up" } });
+    await http(app.nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance: 350, change: 250, reason: "top-up" } });
     const sockets: string[] = [];
     a.page.on("websocket", (ws) => sockets.push(ws.url()));
-    await a.page.goto(`${nerve.url}/convergence`);
+    await a.page.goto(`${app.nerve.url}/convergence`);
     await waitLive(a.page);
     // Resumed from the stored record (the page-scoped cursor of earlier versions started from nothing).
     expect(sockets).toEqual([expect.stringMatching(/\/ws\?since=2&epoch=[A-Za-z0-9_-]+&device=/)]);

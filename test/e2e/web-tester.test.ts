@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { describeBrowser, ensureWebBuilt, launchBrowser, newDevice, shoot, signIn } from "./browser.js";
-import { startNerve, type Nerve } from "./harness.js";
+import { expect, it } from "vitest";
+import { describeBrowser, webAppSuite, newDevice, shoot, signIn } from "./browser.js";
 
 describeBrowser("web app: the tester", () => {
-  let nerve: Nerve;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    nerve = await startNerve({ vars: { DEV_SIGN_IN: "1" } });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await nerve?.stop();
-  });
+  const app = webAppSuite({ DEV_SIGN_IN: "1" });
 
   it("connects with options, round-trips frames from templates, filters the log, and POSTs a service event", async () => {
     const alice = `tester-${Date.now().toString(36)}`;
-    const { page, context, errors } = await newDevice(browser);
-    await signIn(page, nerve.url, alice, "Desk", "/tester");
+    const { page, context, errors } = await newDevice(app.browser);
+    await signIn(page, app.nerve.url, alice, "Desk", "/tester");
     await page.getByTestId("tester-connect-button").click();
     await page.locator('[data-testid="tester-status"][data-status="open"]').waitFor({ timeout: 10_000 });
     const log = page.getByTestId("tester-log");
