@@ -16,8 +16,12 @@ export function closePolicy(code: number): ClosePolicy {
   return closeAction(code);
 }
 
-/** Closes that a deploy or a restart gives every connection at once (going away, abnormal, internal, restart). */
-const UNPLANNED_CLOSES = new Set([1001, 1006, 1011, 1012]);
+/**
+ * Closes a server gives every connection at once when it goes away or restarts (going away,
+ * internal, restart). Not 1006 (no close frame): that is far more often this device's own network,
+ * whose first retry should not wait seconds; the backoff's own jitter spreads it.
+ */
+const UNPLANNED_CLOSES = new Set([1001, 1011, 1012]);
 
 /** The most a `reconnect` close waits: a small jitter, so devices closed together do not return in one instant. */
 const RECONNECT_JITTER_MS = 250;
@@ -91,8 +95,7 @@ export class ReconnectingSocket {
     const ws = this.ws;
     if (!ws) return;
     this.dropCurrent(4100, reason);
-    // This device's own link failed (no pong): nobody else reconnects with it, so no spread.
-    this.afterClose(1006, reason, false);
+    this.afterClose(1006, reason);
   }
 
   /** Closes for good; no more retries until start(). */
@@ -188,7 +191,7 @@ export class ReconnectingSocket {
     if (reconnectSpreadMs !== undefined) this.spreadMs = reconnectSpreadMs;
   }
 
-  private afterClose(code: number, reason: string, spread = true): void {
+  private afterClose(code: number, reason: string): void {
     this.generation++;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
@@ -222,9 +225,9 @@ export class ReconnectingSocket {
     const least = CLOSE_MIN_DELAY_MS[code] ?? 0;
     const delay = policy === "reconnect" && this.attempts === 1
       ? Math.round(random() * Math.min(RECONNECT_JITTER_MS, this.o.backoff.minDelayMs))
-      // A healthy connection lost to a deploy or a server restart: every device of every user lost
+      // A healthy connection closed by a deploy or a server restart: every device of every user lost
       // it at the same moment, so the first attempt is spread over the server's window (14.1).
-      : spread && this.attempts === 1 && UNPLANNED_CLOSES.has(code) && this.spreadMs > 0
+      : this.attempts === 1 && UNPLANNED_CLOSES.has(code) && this.spreadMs > 0
         ? Math.round(random() * this.spreadMs)
         // 4008 and 4009 wait the contract's least delay, jittered up to twice it, whatever the backoff says.
         : Math.max(backoffDelay(this.attempts, this.o.backoff, this.o.random), Math.round(least * (1 + random())));

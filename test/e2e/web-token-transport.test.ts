@@ -25,7 +25,7 @@ describeBrowser("web app: the token never appears in a socket URL", () => {
     // The app's own connection and the tester's.
     expect(sockets.length).toBeGreaterThanOrEqual(2);
     for (const url of sockets) expect(url).not.toMatch(/token=/);
-    expect(await page.getByTestId("tester-log").textContent()).toContain("subprotocol app.nerve.v1");
+    expect(await page.getByTestId("tester-log").textContent()).toContain("subprotocol nerve.v1");
 
     // The server goes away: both sockets retry and fail, and the browser logs each failed URL.
     await app.nerve.stop();

@@ -98,7 +98,7 @@ describe("reconnecting socket after 4008 and 4009", () => {
 });
 
 describe("reconnecting socket after a deploy's close", () => {
-  it("spreads the first attempt after 1001 over WELCOME's reconnectSpreadMs, but not after its own pong timeout", async () => {
+  it("spreads the first attempt after 1001 over WELCOME's reconnectSpreadMs, but not after a 1006 (its own pong timeout or network)", async () => {
     vi.useFakeTimers();
     try {
       const made: EventTarget[] = [];
