@@ -2,7 +2,7 @@
 // Builds the bundle with `wrangler deploy --dry-run`, writes a capnp config with the same Durable
 // Object (SQLite storage on a temp disk), the [vars] of wrangler.toml and a JWT_SECRET, and runs it.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -184,4 +184,27 @@ export async function startWorkerd({ workdir, bundlePath, vars, modules = [], na
     await new Promise((r) => setTimeout(r, 50));
   }
   return { url, port, version, pid: child.pid, stop, output: () => log };
+}
+
+/**
+ * A run's scratch folder and the workerd servers it starts, removed and stopped on a signal, after
+ * `limitMs` (the run gave up), or when the caller calls `cleanup`: no run leaves a process behind.
+ * @example const run = scratchRun("bench", 600_000); run.servers.push(await startWorkerd(...)); await run.cleanup();
+ */
+export function scratchRun(name, limitMs) {
+  const work = mkdtempSync(join(tmpdir(), `nerve-${name}-`));
+  const servers = [];
+  let guard;
+  const cleanup = async () => {
+    clearTimeout(guard);
+    await Promise.all(servers.map((s) => s.stop()));
+    rmSync(work, { recursive: true, force: true });
+  };
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => cleanup().finally(() => process.exit(130)));
+  guard = setTimeout(() => {
+    console.error(`${name}: gave up after ${limitMs / 60_000} minutes`);
+    cleanup().finally(() => process.exit(1));
+  }, limitMs);
+  guard.unref();
+  return { work, servers, cleanup };
 }

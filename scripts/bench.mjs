@@ -16,12 +16,12 @@
 // Every loop is bounded, every wait has a timeout, and it exits by itself.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
-import { ROOT, buildBundle, readWranglerToml, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, readWranglerToml, scratchRun, startWorkerd } from "./bench-workerd.mjs";
 
 const THROUGHPUT = Number(process.env.BENCH_THROUGHPUT ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -388,18 +388,7 @@ function table(rows) {
 }
 
 async function main() {
-  const work = mkdtempSync(join(tmpdir(), "nerve-bench-"));
-  const servers = [];
-  const cleanup = async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    rmSync(work, { recursive: true, force: true });
-  };
-  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => cleanup().finally(() => process.exit(130)));
-  const guard = setTimeout(() => {
-    console.error("bench: gave up after 10 minutes");
-    cleanup().finally(() => process.exit(1));
-  }, 600_000);
-  guard.unref();
+  const { work, servers, cleanup } = scratchRun("bench", 600_000);
 
   try {
     console.log("building the bundle (wrangler deploy --dry-run) ...");
@@ -468,7 +457,6 @@ async function main() {
     for (const s of servers) console.error(`workerd output (${s.url}):\n${s.output().slice(-2000)}`);
     throw err;
   } finally {
-    clearTimeout(guard);
     await cleanup();
   }
 }

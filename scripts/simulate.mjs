@@ -16,11 +16,10 @@
 //
 // Phases: connect, idle (sockets only), events (service POSTs to every user), a full 7-day log in
 // one hub (storage per user). Every wait is bounded; the run exits by itself (~2-3 minutes).
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { ROOT, buildBundle, readWranglerToml, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, readWranglerToml, scratchRun, startWorkerd } from "./bench-workerd.mjs";
 import { report } from "./simulate/report.mjs";
 import {
   CONNECTED_AT_PEAK, DEVICES_PER_USER, Device, EVENTS_PER_USER_DAY, HEARTBEAT_MS, K, PHASE_SECONDS, RETENTION_DAYS, SECRET,
@@ -150,18 +149,7 @@ async function fullLog(server) {
 }
 
 async function main() {
-  const work = mkdtempSync(join(tmpdir(), "nerve-sim-"));
-  const servers = [];
-  const cleanup = async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    rmSync(work, { recursive: true, force: true });
-  };
-  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => cleanup().finally(() => process.exit(130)));
-  const guard = setTimeout(() => {
-    console.error("simulate: gave up after 8 minutes");
-    cleanup().finally(() => process.exit(1));
-  }, 480_000);
-  guard.unref();
+  const { work, servers, cleanup } = scratchRun("simulate", 480_000);
   try {
     console.log("building the bundle (wrangler deploy --dry-run) ...");
     const bundle = buildBundle(join(work, "bundle"));
@@ -182,7 +170,6 @@ async function main() {
     for (const s of servers) console.error(`workerd output (${s.url}):\n${s.output().slice(-2000)}`);
     throw err;
   } finally {
-    clearTimeout(guard);
     await cleanup();
   }
 }
