@@ -183,14 +183,19 @@ export class Sockets {
       .map((d) => (d.online ? { ...d, lastHeard: this.lastHeard(d.deviceId) } : d));
   }
 
-  /** The device's last sign of life over its live connections: a ping (runtime-kept), a message, or the connect. */
+  /** A connection's last sign of life: its last `ping` (the runtime keeps the time), frame, or its connect. */
+  private lastSign(ws: WebSocket, a: Attachment | null): number {
+    const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+    return Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
+  }
+
+  /** The device's last sign of life over its live connections. */
   private lastHeard(deviceId: string): number {
     let last = 0;
     for (const ws of this.ctx.getWebSockets(deviceTag(deviceId))) {
       const a = readAttachment(ws);
       if (!Sockets.live(ws, a)) continue;
-      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      last = Math.max(last, pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
+      last = Math.max(last, this.lastSign(ws, a));
     }
     return last;
   }
@@ -244,8 +249,7 @@ export class Sockets {
         continue;
       }
       if (a?.expiresAt !== undefined) firstExpiry = Math.min(firstExpiry, a.expiresAt);
-      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      const last = Math.max(pinged, a?.lastMessageAt ?? 0, a?.connectedAt ?? 0);
+      const last = this.lastSign(ws, a);
       if (close && now - last > limit) {
         this.close(ws, CloseCode.HEARTBEAT_TIMEOUT, "no ping for twice the heartbeat");
         continue;
