@@ -2,9 +2,9 @@
 // `npm run bench:profile`: where a single service POST spends its CPU, measured, not guessed.
 // Serves the unminified bundle (readable names) and the floor on plain workerd with the V8
 // inspector on, connects 4 devices for each of 25 users, samples the CPU of each while it answers
-// the same POSTs (PROFILE_POSTS, default 3,000, 8 in flight), and prints self time by source file
+// the same POSTs (PROFILE_POSTS, default 3,000, 8 in flight, in rounds that alternate between the two), and prints self time by source file
 // and by function, and the CPU per POST beside the floor's.
-// Options (env): PROFILE_POSTS (3000), PROFILE_CONCURRENCY (8), PROFILE_TOP (30), PROFILE_OUT (a
+// Options (env): PROFILE_POSTS (3000), PROFILE_ROUNDS (6, alternating), PROFILE_CONCURRENCY (8), PROFILE_TOP (30), PROFILE_OUT (a
 // folder to write each .cpuprofile to, for Chrome DevTools).
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -16,6 +16,7 @@ import { ROOT, buildBundle, freePort, readWranglerToml, scratchRun, startWorkerd
 const POSTS = Number(process.env.PROFILE_POSTS ?? 3000);
 const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 30);
+const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 6);
 const SECRET = randomBytes(32).toString("base64url");
 const KEY = new TextEncoder().encode(SECRET);
 const token = (sub, claims) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(KEY);
@@ -124,30 +125,50 @@ function summarize(profile, fileOf) {
   return { total, busy, byFile: top(byFile), byFn: top(byFn) };
 }
 
-async function profileRun(label, server, port, users, fileOf, posts) {
+/** A server with its devices connected, its hubs warmed and an inspector session. */
+async function prepare(label, server, port, users) {
   const service = await token("profile", { scope: "sync:publish sync:read" });
-  const floor = label === "floor";
   const devices = [];
-  for (const u of users) for (const did of ["phone", "laptop", "tablet", "watch"]) devices.push(await device(server.url, u, did, !floor));
+  for (const u of users) for (const did of ["phone", "laptop", "tablet", "watch"]) devices.push(await device(server.url, u, did, label !== "floor"));
   // Warm both the isolate and every hub before sampling.
   for (let i = 0; i < 200; i++) await post(server.url, service, "/api/sync/shoot-progress", { userId: users[i % users.length], shootId: "w", status: "processing", processedCount: i, totalCount: 1e6 });
   const cdp = await inspector(port);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
-  await cdp.send("Profiler.start");
+  return { label, server, users, service, devices, cdp, wall: 0, posts: 0, profiles: [] };
+}
+
+/** Samples `posts` POSTs (CONCURRENCY in flight) into one prepared server. */
+async function sampleRound(t, posts) {
+  await t.cdp.send("Profiler.start");
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < posts) {
-      const i = next++;
-      await post(server.url, service, "/api/sync/shoot-progress", { userId: users[i % users.length], shootId: `s${i % 5}`, status: "processing", processedCount: i, totalCount: 1e6 });
+      const i = t.posts + next++;
+      await post(t.server.url, t.service, "/api/sync/shoot-progress", { userId: t.users[i % t.users.length], shootId: `s${i % 5}`, status: "processing", processedCount: i, totalCount: 1e6 });
     }
   }));
-  const wall = performance.now() - t0;
-  const { profile } = await cdp.send("Profiler.stop");
-  cdp.close();
-  for (const d of devices) d.ws.close();
-  return { label, wall, profile, summary: summarize(profile, fileOf) };
+  t.wall += performance.now() - t0;
+  t.posts += posts;
+  t.profiles.push((await t.cdp.send("Profiler.stop")).profile);
+}
+
+/** The rounds' profiles as one: nodes keep their ids per round, so each round's ids are offset. */
+function merged(profiles) {
+  const out = { nodes: [], samples: [], timeDeltas: [] };
+  let offset = 0;
+  for (const p of profiles) {
+    let max = 0;
+    for (const n of p.nodes) {
+      out.nodes.push({ ...n, id: n.id + offset, children: n.children?.map((c) => c + offset) });
+      max = Math.max(max, n.id);
+    }
+    out.samples.push(...p.samples.map((s) => s + offset));
+    out.timeDeltas.push(...p.timeDeltas);
+    offset += max + 1;
+  }
+  return out;
 }
 
 function print(run, posts) {
@@ -166,20 +187,26 @@ async function main() {
     const { vars } = readWranglerToml();
     const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
     const users = Array.from({ length: 25 }, (_, i) => `profile-${Date.now()}-${i}`);
-    const runs = [];
+    const targets = [];
     for (const [label, path, v] of [["floor", join(ROOT, "scripts/bench-floor-worker.js"), {}], ["nerve", bundle.file, benchVars]]) {
       const port = await freePort();
       const server = await startWorkerd({ workdir: work, bundlePath: path, vars: v, name: label, inspectorPort: port });
       servers.push(server);
-      const fileOf = label === "floor" ? () => "bench-floor-worker.js" : sourceMap(bundle.file);
-      const run = await profileRun(label, server, port, users, fileOf, POSTS);
-      runs.push(run);
-      if (process.env.PROFILE_OUT) writeFileSync(join(process.env.PROFILE_OUT, `${label}.cpuprofile`), JSON.stringify(run.profile));
-      await server.stop();
+      targets.push(await prepare(label, server, port, users));
     }
-    for (const r of runs) print(r, POSTS);
-    const [f, n] = runs;
-    console.log(`\nCPU a POST: Nerve ${((n.summary.busy / POSTS) * 1000).toFixed(0)} µs, floor ${((f.summary.busy / POSTS) * 1000).toFixed(0)} µs (${(n.summary.busy / f.summary.busy).toFixed(2)}x)`);
+    // Rounds alternate between the two, so that whatever else the machine does weighs on both alike.
+    const perRound = Math.ceil(POSTS / ROUNDS);
+    for (let r = 0; r < ROUNDS; r++) for (const t of targets) await sampleRound(t, perRound);
+    for (const t of targets) {
+      t.cdp.close();
+      for (const d of t.devices) d.ws.close();
+      const profile = merged(t.profiles);
+      t.summary = summarize(profile, t.label === "floor" ? () => "bench-floor-worker.js" : sourceMap(bundle.file));
+      if (process.env.PROFILE_OUT) writeFileSync(join(process.env.PROFILE_OUT, `${t.label}.cpuprofile`), JSON.stringify(profile));
+      print(t, t.posts);
+    }
+    const [f, n] = targets;
+    console.log(`\nCPU a POST: Nerve ${((n.summary.busy / n.posts) * 1000).toFixed(0)} µs, floor ${((f.summary.busy / f.posts) * 1000).toFixed(0)} µs (${(n.summary.busy / n.posts / (f.summary.busy / f.posts)).toFixed(2)}x), over ${ROUNDS} alternating rounds`);
   } finally {
     await cleanup();
   }
