@@ -4,7 +4,7 @@
 // inspector on, connects 4 devices for each of 25 users, samples the CPU of each while it answers
 // the same POSTs (PROFILE_POSTS, default 3,000, 8 in flight, in rounds that alternate between the two), and prints self time by source file
 // and by function, and the CPU per POST beside the floor's.
-// Options (env): PROFILE_POSTS (3000), PROFILE_ROUNDS (6, alternating), PROFILE_CONCURRENCY (8), PROFILE_TOP (30), PROFILE_OUT (a
+// Options (env): PROFILE_POSTS (3000), PROFILE_ROUNDS (6, alternating), PROFILE_SAMPLE (0: process CPU only), PROFILE_BUNDLE (a bundle file to serve instead), PROFILE_CONCURRENCY (8), PROFILE_TOP (30), PROFILE_OUT (a
 // folder to write each .cpuprofile to, for Chrome DevTools).
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -17,6 +17,8 @@ const POSTS = Number(process.env.PROFILE_POSTS ?? 3000);
 const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 30);
 const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 6);
+// PROFILE_SAMPLE=0: no sampling (it costs CPU of its own), only each process's CPU time.
+const SAMPLE = process.env.PROFILE_SAMPLE !== "0";
 const SECRET = randomBytes(32).toString("base64url");
 const KEY = new TextEncoder().encode(SECRET);
 const token = (sub, claims) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(KEY);
@@ -135,12 +137,20 @@ async function prepare(label, server, port, users) {
   const cdp = await inspector(port);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
-  return { label, server, users, service, devices, cdp, wall: 0, posts: 0, profiles: [] };
+  return { label, server, users, service, devices, cdp, wall: 0, cpu: 0, posts: 0, profiles: [] };
+}
+
+/** The CPU time (user + system, all threads) a process has used, in ms, from /proc. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Samples `posts` POSTs (CONCURRENCY in flight) into one prepared server. */
 async function sampleRound(t, posts) {
-  await t.cdp.send("Profiler.start");
+  if (SAMPLE) await t.cdp.send("Profiler.start");
+  const cpu0 = cpuMs(t.server.pid);
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -150,8 +160,9 @@ async function sampleRound(t, posts) {
     }
   }));
   t.wall += performance.now() - t0;
+  t.cpu += cpuMs(t.server.pid) - cpu0;
   t.posts += posts;
-  t.profiles.push((await t.cdp.send("Profiler.stop")).profile);
+  if (SAMPLE) t.profiles.push((await t.cdp.send("Profiler.stop")).profile);
 }
 
 /** The rounds' profiles as one: nodes keep their ids per round, so each round's ids are offset. */
@@ -173,7 +184,7 @@ function merged(profiles) {
 
 function print(run, posts) {
   const { summary: s } = run;
-  console.log(`\n${run.label}: ${posts} POSTs in ${run.wall.toFixed(0)} ms; JavaScript thread busy ${s.busy.toFixed(0)} ms = ${((s.busy / posts) * 1000).toFixed(0)} µs a POST`);
+  console.log(`\n${run.label}: ${posts} POSTs in ${run.wall.toFixed(0)} ms; JavaScript thread busy ${s.busy.toFixed(0)} ms = ${((s.busy / posts) * 1000).toFixed(0)} µs a POST; workerd process CPU ${run.cpu.toFixed(0)} ms = ${((run.cpu / posts) * 1000).toFixed(0)} µs a POST`);
   console.log("  self time by source:");
   for (const [f, t] of s.byFile.slice(0, 20)) console.log(`    ${((t / posts) * 1000).toFixed(1).padStart(7)} µs/POST  ${((t / s.busy) * 100).toFixed(1).padStart(5)}%  ${f}`);
   console.log("  self time by function:");
@@ -183,7 +194,8 @@ function print(run, posts) {
 async function main() {
   const { work, servers, cleanup } = scratchRun("profile", 600_000);
   try {
-    const bundle = buildBundle(join(work, "bundle"), { minify: false });
+    // PROFILE_BUNDLE: a bundle of your own (an experiment's edit of the unminified one) instead.
+    const bundle = process.env.PROFILE_BUNDLE ? { file: process.env.PROFILE_BUNDLE } : buildBundle(join(work, "bundle"), { minify: false });
     const { vars } = readWranglerToml();
     const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
     const users = Array.from({ length: 25 }, (_, i) => `profile-${Date.now()}-${i}`);
@@ -200,13 +212,18 @@ async function main() {
     for (const t of targets) {
       t.cdp.close();
       for (const d of t.devices) d.ws.close();
+      if (!SAMPLE) {
+        console.log(`${t.label}: ${t.posts} POSTs in ${t.wall.toFixed(0)} ms; workerd process CPU ${t.cpu.toFixed(0)} ms = ${((t.cpu / t.posts) * 1000).toFixed(0)} µs a POST`);
+        continue;
+      }
       const profile = merged(t.profiles);
       t.summary = summarize(profile, t.label === "floor" ? () => "bench-floor-worker.js" : sourceMap(bundle.file));
       if (process.env.PROFILE_OUT) writeFileSync(join(process.env.PROFILE_OUT, `${t.label}.cpuprofile`), JSON.stringify(profile));
       print(t, t.posts);
     }
     const [f, n] = targets;
-    console.log(`\nCPU a POST: Nerve ${((n.summary.busy / n.posts) * 1000).toFixed(0)} µs, floor ${((f.summary.busy / f.posts) * 1000).toFixed(0)} µs (${(n.summary.busy / n.posts / (f.summary.busy / f.posts)).toFixed(2)}x), over ${ROUNDS} alternating rounds`);
+    console.log(`\nworkerd process CPU a POST (all threads, user + system): Nerve ${((n.cpu / n.posts) * 1000).toFixed(0)} µs, floor ${((f.cpu / f.posts) * 1000).toFixed(0)} µs (${(n.cpu / n.posts / (f.cpu / f.posts)).toFixed(2)}x)`);
+    if (SAMPLE) console.log(`\nCPU a POST: Nerve ${((n.summary.busy / n.posts) * 1000).toFixed(0)} µs, floor ${((f.summary.busy / f.posts) * 1000).toFixed(0)} µs (${(n.summary.busy / n.posts / (f.summary.busy / f.posts)).toFixed(2)}x), over ${ROUNDS} alternating rounds`);
   } finally {
     await cleanup();
   }
