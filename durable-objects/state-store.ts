@@ -36,10 +36,13 @@ function criticalFirst(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Rows a write may read without SQLite (see `StateStore`): enough for every key a user moves at once. */
-export const ROW_CACHE_ENTRIES = 256;
-/** And at most this much JSON text, so that a few large values do not hold a hub's memory. */
-export const ROW_CACHE_CHARS = 256 * 1024;
+/** Rows a write may read without SQLite (see `StateStore`): more than the keys a user moves at once. */
+export const ROW_CACHE_ENTRIES = 64;
+/**
+ * And at most this much JSON text. Many hubs share an isolate's 128 MB, so a hub keeps little: a
+ * thousand awake hubs at this bound hold 32 MB. A larger value is read from SQLite each time.
+ */
+export const ROW_CACHE_CHARS = 32 * 1024;
 
 /** A row as the store last read or wrote it; null: no such key. */
 type CachedRow = { json: string; version: number } | null;

@@ -1,7 +1,7 @@
 // The rows StateStore keeps in memory (a write reads its key without SQLite) must always be the
 // stored rows: after a rolled-back write, after least-recently-used rows went, after removals.
 import { describe, expect, it } from "vitest";
-import { ROW_CACHE_ENTRIES } from "../../durable-objects/state-store.js";
+import { ROW_CACHE_CHARS, ROW_CACHE_ENTRIES } from "../../durable-objects/state-store.js";
 import { api, serviceToken, uniqueUser, userToken } from "./helpers.js";
 
 const shootItem = (userId: string, shootId: string, processedCount: number, status = "processing") =>
@@ -58,6 +58,20 @@ describe("the state rows a hub keeps in memory", () => {
       expect(state[`shoots.s${i}`]).toMatchObject({ processedCount: i % 2 ? 50 : 100, status: i % 2 ? "processing" : "completed" });
       expect(versions[`shoots.s${i}`]).toBe(n + i + 1);
     }
+  });
+
+  it(`a value larger than the ${ROW_CACHE_CHARS} characters kept is read from SQLite by each write, and reduces exactly`, async () => {
+    const user = uniqueUser("rows-large");
+    const token = await serviceToken();
+    const answers = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`q${i}`, "a".repeat(1000)]));
+    expect((await api("/api/sync/state", { token, body: { userId: user, convergence: { answers } } })).status).toBe(202);
+    expect((await api("/api/sync/state", { token, body: { userId: user, convergence: { answers: { extra: "b" } } } })).status).toBe(202);
+    const { state, versions } = await stateOf(user);
+    const kept = state.convergence!.answers as Record<string, string>;
+    expect(JSON.stringify(kept).length).toBeGreaterThan(ROW_CACHE_CHARS);
+    expect(Object.keys(kept)).toHaveLength(41);
+    expect(kept.extra).toBe("b");
+    expect(versions.convergence).toBe(2);
   });
 
   it("a removed key is gone for the next write too: it reduces from nothing", async () => {
