@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { device, uniqueUser } from "./helpers.js";
 import { dreamsOf, hub, jobsOf, stepUntil } from "./dream-helpers.js";
@@ -18,14 +18,19 @@ function expectedNext(now: number, hour: number, minute: number, offsetMin: numb
  * Moves the user's clock forward to the nightly hour: the stored next time and the job's due
  * time both become `at` (a past instant), as they would read when that hour has come.
  */
-const arriveAt = (user: string, at: number) => runInDurableObject(hub(user), (_i, state) => {
-  const sql = state.storage.sql;
-  const row = sql.exec<{ value: string }>("SELECT value FROM state WHERE key = 'dreams'").one();
-  const dreams = JSON.parse(row.value);
-  dreams.schedule.nextAt = at;
-  sql.exec("UPDATE state SET value = ? WHERE key = 'dreams'", JSON.stringify(dreams));
-  sql.exec("UPDATE jobs SET due = ? WHERE id = 'dream:nightly'", at);
-});
+const arriveAt = async (user: string, at: number) => {
+  await runInDurableObject(hub(user), (_i, state) => {
+    const sql = state.storage.sql;
+    const row = sql.exec<{ value: string }>("SELECT value FROM state WHERE key = 'dreams'").one();
+    const dreams = JSON.parse(row.value);
+    dreams.schedule.nextAt = at;
+    sql.exec("UPDATE state SET value = ? WHERE key = 'dreams'", JSON.stringify(dreams));
+    sql.exec("UPDATE jobs SET due = ? WHERE id = 'dream:nightly'", at);
+  });
+  // The hub keeps the state rows it wrote in memory (StateStore); an edit behind its back is seen
+  // by a new instance, as after the hours a hub spends hibernated before its nightly hour.
+  await evictDurableObject(hub(user), { webSockets: "hibernate" });
+};
 
 const runAlarmNow = (user: string) => runInDurableObject(hub(user), (instance) => instance.alarm());
 
