@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm test`'s vitest step: the e2e project in one vitest process and every other project in a
+// second one, side by side.
+//
+// Why two processes: vitest runs a project with `fileParallelism: false` (e2e: real `wrangler dev`
+// servers and Chromium, one file at a time) only after all the other projects have finished, and an
+// e2e file spends most of its time waiting on timers, sockets and the browser, not on the CPU. Side by
+// side the two runs take about as long as the longer one instead of their sum. Each run keeps its
+// own settings from vitest.config.ts (e2e files still run one at a time).
+//
+// Output: both runs print live, each line prefixed with the run's name; the exit code is non-zero
+// when either run failed. A part alone: `npm run test:unit`, `test:worker`, `test:e2e`, or
+// `npx vitest run --project <p> <file>`.
+import { spawn } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const VITEST = join(ROOT, "node_modules/.bin/vitest");
+
+if (process.argv.length > 2) {
+  console.error("npm test takes no arguments; run a part with `npx vitest run --project <name> [file...]`.");
+  process.exit(2);
+}
+
+const RUNS = [
+  { name: "e2e", args: ["run", "--project", "e2e"] },
+  { name: "rest", args: ["run", "--project", "!e2e"] },
+];
+const width = Math.max(...RUNS.map((r) => r.name.length));
+// Colours as a terminal would show them when a person watches; plain text in a CI log.
+const env = process.stdout.isTTY && !process.env.NO_COLOR ? { ...process.env, FORCE_COLOR: "1" } : process.env;
+
+const children = RUNS.map((run) => {
+  const child = spawn(VITEST, run.args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const prefix = `${run.name.padEnd(width)} | `;
+  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => out.write(`${prefix}${line}\n`));
+  }
+  const done = new Promise((resolveRun) => {
+    child.on("error", (err) => resolveRun({ name: run.name, code: `could not start: ${err.message}` }));
+    child.on("close", (code, signal) => resolveRun({ name: run.name, code: code ?? signal }));
+  });
+  return { child, done };
+});
+
+// Ctrl+C or a CI timeout: each vitest stops its own workers (and e2e's wrangler and Chromium).
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    for (const { child } of children) if (child.exitCode === null) child.kill(signal);
+  });
+}
+
+const results = await Promise.all(children.map((c) => c.done));
+const failed = results.filter((r) => r.code !== 0);
+console.log(`\nvitest: ${results.map((r) => `${r.name} ${r.code === 0 ? "passed" : `failed (${r.code})`}`).join(", ")}`);
+process.exit(failed.length ? 1 : 0);
