@@ -15,6 +15,9 @@ const workerBindings = {
   DEV_SIGN_IN: "",
 };
 
+/** The e2e files that write client/dist (see the e2e-client-dist project). */
+const E2E_CLIENT_DIST = ["test/e2e/client-pack.test.ts", "test/e2e/client-package.test.ts", "test/e2e/client-browser.test.ts"];
+
 /**
  * A broadcast to 10,000 users through the local queue simulation (npm run test:broadcast-scale, which
  * sets NERVE_BROADCAST_SCALE=1): it prints delivery time and hub calls. Not in a plain `vitest run`:
@@ -95,7 +98,19 @@ export default defineConfig({
         },
       },
       {
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },
+        // Real processes (wrangler dev on free ports, Chromium, the CLI), each file with servers and
+        // users of its own. Two files at a time: they mostly wait (timers, sockets, the browser), and
+        // more would crowd two cores. maxConcurrency: how many tests of a suite marked concurrent
+        // (describe.concurrent) run at once.
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000, maxWorkers: 2, maxConcurrency: 2,
+          // Its own group (another worker count than the in-process projects): in a plain `vitest run`
+          // it starts after them; `npm test` runs it in a process of its own beside them (scripts/test-runs.mjs).
+          sequence: { groupOrder: 1 } },
+      },
+      {
+        // The e2e files that build the SDK into the repo's client/dist (npm pack empties it first):
+        // one at a time, after the others, so that none reads it half written.
+        test: { name: "e2e-client-dist", include: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },
       },
     ],
   },

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm test`'s vitest step: the e2e project in one vitest process and every other project in a
-// second one, side by side.
+// `npm test`'s vitest step: the e2e projects (e2e*) in one vitest process and every other project in
+// a second one, side by side.
 //
-// Why two processes: vitest runs a project with `fileParallelism: false` (e2e: real `wrangler dev`
-// servers and Chromium, one file at a time) only after all the other projects have finished, and an
-// e2e file spends most of its time waiting on timers, sockets and the browser, not on the CPU. Side by
-// side the two runs take about as long as the longer one instead of their sum. Each run keeps its
-// own settings from vitest.config.ts (e2e files still run one at a time).
+// Why two processes: one vitest run runs projects of different worker counts (e2e) and projects whose
+// files go one at a time (e2e-client-dist) in groups, one group after another, so the e2e files would
+// start only once the unit and workerd tests are done. An e2e file spends most
+// of its time waiting on timers, sockets and the browser, not on the CPU: side by side the two runs
+// take about as long as the longer one instead of their sum. Each project keeps its own settings
+// from vitest.config.ts.
 //
 // Output: both runs print live, each line prefixed with the run's name; the exit code is non-zero
 // when either run failed. A part alone: `npm run test:unit`, `test:worker`, `test:e2e`, or
@@ -25,8 +26,8 @@ if (process.argv.length > 2) {
 }
 
 const RUNS = [
-  { name: "e2e", args: ["run", "--project", "e2e"] },
-  { name: "rest", args: ["run", "--project", "!e2e"] },
+  { name: "e2e", args: ["run", "--project", "e2e*"] },
+  { name: "rest", args: ["run", "--project", "!e2e*"] },
 ];
 const width = Math.max(...RUNS.map((r) => r.name.length));
 // Colours as a terminal would show them when a person watches; plain text in a CI log.
