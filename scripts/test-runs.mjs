@@ -18,7 +18,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const VITEST = join(ROOT, "node_modules/.bin/vitest");
+const BIN = join(ROOT, "node_modules/.bin");
 
 if (process.argv.length > 2) {
   console.error("npm test takes no arguments; run a part with `npx vitest run --project <name> [file...]`.");
@@ -30,11 +30,11 @@ const RUNS = [
   { name: "rest", args: ["run", "--project", "!e2e*"] },
 ];
 const width = Math.max(...RUNS.map((r) => r.name.length));
-// Colours as a terminal would show them when a person watches; plain text in a CI log.
-const env = process.stdout.isTTY && !process.env.NO_COLOR ? { ...process.env, FORCE_COLOR: "1" } : process.env;
+// node_modules/.bin first, as under npm: vitest and the tests then run on the repo's Node 22.
+const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ""}` };
 
 const children = RUNS.map((run) => {
-  const child = spawn(VITEST, run.args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(join(BIN, "vitest"), run.args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = `${run.name.padEnd(width)} | `;
   for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => out.write(`${prefix}${line}\n`));
