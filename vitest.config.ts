@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 import { TEST_JWT_SECRET } from "./test/test-secret.js";
@@ -44,7 +44,13 @@ export default defineConfig({
             miniflare: { bindings: workerBindings },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], exclude: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts", "test/worker/jwks-identity.test.ts", "test/worker/dream-misconfig.test.ts"], testTimeout: 20_000 },
+        test: {
+          name: "worker", include: ["test/worker/**/*.test.ts"], exclude: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts", "test/worker/jwks-identity.test.ts", "test/worker/dream-misconfig.test.ts"], testTimeout: 20_000,
+          // One workerd runtime for the files a worker runs, not a new one per file (a fresh runtime
+          // and module graph per file was two thirds of this project's time). Storage is shared
+          // across files as it is across tests: every test names Durable Objects of its own.
+          isolate: false,
+        },
       },
       {
         // Dream cycles with an external processor (a real HTTP server in Node, from globalSetup, its URL
@@ -109,7 +115,8 @@ export default defineConfig({
       },
       {
         // The e2e files that build the SDK into the repo's client/dist (npm pack empties it first):
-        // one at a time, after the others, so that none reads it half written.
+        // one at a time, so that none reads it half written. Nothing else uses client/dist, so
+        // `npm test` runs them beside the e2e project (scripts/test-runs.mjs).
         test: { name: "e2e-client-dist", include: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },
       },
     ],

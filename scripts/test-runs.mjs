@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// `npm test`'s vitest step: the e2e projects (e2e*) in one vitest process and every other project in
-// a second one, side by side.
+// `npm test`'s vitest step: three vitest processes side by side, one per kind of project:
+//   e2e              real processes (wrangler dev, Chromium, the CLI), two files at a time;
+//   e2e-client-dist  the e2e files that build into client/dist, one at a time;
+//   rest             every other project (unit in Node, worker* in workerd).
 //
-// Why two processes: one vitest run runs projects of different worker counts (e2e) and projects whose
-// files go one at a time (e2e-client-dist) in groups, one group after another, so the e2e files would
-// start only once the unit and workerd tests are done. An e2e file spends most
-// of its time waiting on timers, sockets and the browser, not on the CPU: side by side the two runs
-// take about as long as the longer one instead of their sum. Each project keeps its own settings
-// from vitest.config.ts.
+// Why processes: one vitest run runs projects of different worker counts, and projects whose files
+// go one at a time, in groups, one group after another. The e2e files would start only once the unit
+// and workerd tests were done, and the client/dist files only after all of them, though an e2e file
+// spends most of its time waiting on timers, sockets and the browser, not on the CPU. Side by side
+// the runs take about as long as the longest. Each project keeps its own settings from vitest.config.ts.
 //
-// Output: both runs print live, each line prefixed with the run's name; the exit code is non-zero
-// when either run failed. A part alone: `npm run test:unit`, `test:worker`, `test:e2e`, or
+// Output: the runs print live, each line prefixed with the run's name; the exit code is non-zero when
+// any run failed. A part alone: `npm run test:unit`, `test:worker`, `test:e2e`, or
 // `npx vitest run --project <p> <file>`.
 import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
@@ -26,7 +27,8 @@ if (process.argv.length > 2) {
 }
 
 const RUNS = [
-  { name: "e2e", args: ["run", "--project", "e2e*"] },
+  { name: "e2e", args: ["run", "--project", "e2e"] },
+  { name: "e2e-client-dist", args: ["run", "--project", "e2e-client-dist"] },
   { name: "rest", args: ["run", "--project", "!e2e*"] },
 ];
 const width = Math.max(...RUNS.map((r) => r.name.length));
