@@ -36,6 +36,17 @@ function criticalFirst(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Rows a write may read without SQLite (see `StateStore`): more than the keys a user moves at once. */
+export const ROW_CACHE_ENTRIES = 64;
+/**
+ * And at most this much JSON text. Many hubs share an isolate's 128 MB, so a hub keeps little: a
+ * thousand awake hubs at this bound hold 32 MB. A larger value is read from SQLite each time.
+ */
+export const ROW_CACHE_CHARS = 32 * 1024;
+
+/** A row as the store last read or wrote it; null: no such key. */
+type CachedRow = { json: string; version: number } | null;
+
 /** SQL for an entry's `entryBytes`, from the stored row. */
 const ROW_BYTES = "LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB)) + 4";
 
@@ -46,20 +57,59 @@ const ROW_BYTES = "LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB)) + 4";
  * time it is needed after the hub opens (the state is bounded, so the sum is cheap), then moved by
  * each write with the sizes the write already knows. No counter row is written per write: a row
  * written costs a thousand rows read.
+ *
+ * The rows last read or written are kept too (their JSON text, bounded by ROW_CACHE_ENTRIES and
+ * ROW_CACHE_CHARS, least recently used out first): the state read of a write was the dearest
+ * statement of a publish, dearer than its append. Every write of the table goes through this
+ * class, so a kept row is the stored row; a rolled-back transaction drops them all (`reload`).
+ * The text is kept, not the parsed value, so that no caller can change a kept row by mutating
+ * what `get` returned.
  */
 export class StateStore {
   private total: number | null = null;
+  private readonly rows = new Map<string, CachedRow>();
+  private rowChars = 0;
 
   constructor(private readonly sql: SqlStorage) {}
 
   get(key: string): StateEntry | undefined {
-    const row = this.sql.exec<StateRow>("SELECT key, value, version FROM state WHERE key = ?", key).toArray()[0];
-    return row ? { value: JSON.parse(row.value), version: row.version, bytes: entryBytes(row.key, row.value) } : undefined;
+    const row = this.row(key);
+    return row ? { value: JSON.parse(row.json), version: row.version, bytes: entryBytes(key, row.json) } : undefined;
   }
 
   /** The version of a key: 0 when it has never been written. */
   versionOf(key: string): number {
-    return this.sql.exec<{ version: number }>("SELECT version FROM state WHERE key = ?", key).toArray()[0]?.version ?? 0;
+    return this.row(key)?.version ?? 0;
+  }
+
+  private row(key: string): CachedRow {
+    const kept = this.rows.get(key);
+    if (kept !== undefined) {
+      // Least recently used goes first: a read moves the key to the end of the map's order.
+      this.rows.delete(key);
+      this.rows.set(key, kept);
+      return kept;
+    }
+    const row = this.sql.exec<StateRow>("SELECT value, version FROM state WHERE key = ?", key).toArray()[0];
+    return this.keep(key, row ? { json: row.value, version: row.version } : null);
+  }
+
+  private keep(key: string, row: CachedRow): CachedRow {
+    this.forget(key);
+    this.rows.set(key, row);
+    this.rowChars += key.length + (row?.json.length ?? 0);
+    for (const [old] of this.rows) {
+      if (this.rows.size <= ROW_CACHE_ENTRIES && this.rowChars <= ROW_CACHE_CHARS) break;
+      this.forget(old);
+    }
+    return row;
+  }
+
+  private forget(key: string): void {
+    const kept = this.rows.get(key);
+    if (kept === undefined) return;
+    this.rows.delete(key);
+    this.rowChars -= key.length + (kept?.json.length ?? 0);
   }
 
   /**
@@ -73,6 +123,7 @@ export class StateStore {
       "INSERT INTO state (key, value, version, updated_at, finished_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at, finished_at = excluded.finished_at",
       key, json, version, now, finishedAt,
     );
+    this.keep(key, { json, version });
     if (this.total !== null) this.total += bytes - previous;
     return bytes;
   }
@@ -80,6 +131,7 @@ export class StateStore {
   /** Removes a key, remembering the seq of its removal for resumed catch-ups. Returns whether it existed. */
   remove(key: string, seq: number): boolean {
     const gone = this.sql.exec<{ b: number }>(`DELETE FROM state WHERE key = ? RETURNING ${ROW_BYTES} AS b`, key).toArray()[0];
+    this.keep(key, null);
     if (!gone) return false;
     if (this.total !== null) this.total -= gone.b;
     this.sql.exec("INSERT INTO removed_keys (key, seq) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET seq = excluded.seq", key, seq);
@@ -92,9 +144,11 @@ export class StateStore {
     return this.total;
   }
 
-  /** Forgets the in-memory total after a rolled-back transaction: the next `bytes` sums the rows again. */
+  /** Forgets the in-memory total and rows after a rolled-back transaction: the next reads go to SQLite. */
   reload(): void {
     this.total = null;
+    this.rows.clear();
+    this.rowChars = 0;
   }
 
   /** How many `shoots.*` keys there are. */

@@ -125,7 +125,7 @@ export class UserHub extends DurableObject<Env> implements HubRpc {
     try {
       // Sockets the runtime holds (a closing one included): a count without reading each attachment,
       // as a point may go out with every write.
-      metrics.settle(Date.now(), eventLog.lastSeq, () => ({ openSockets: this.ctx.getWebSockets().length, storageBytes: this.ctx.storage.sql.databaseSize }));
+      metrics.settle(Date.now(), eventLog.lastSeq, { openSockets: () => this.ctx.getWebSockets().length, storageBytes: () => this.ctx.storage.sql.databaseSize });
     } catch (err) {
       log("error", "metrics flush failed", this.logFields(), err);
     }

@@ -129,7 +129,7 @@ function groupAlive(pid) {
  * Starts workerd on the bundle in its own process group; resolves once `/api/sync/status` answers.
  * @returns {Promise<{url: string, port: number, version: string, pid: number, stop(): Promise<void>}>}
  */
-export async function startWorkerd({ workdir, bundlePath, vars, modules = [], name = "workerd" }) {
+export async function startWorkerd({ workdir, bundlePath, vars, modules = [], name = "workerd", inspectorPort }) {
   const { top } = readWranglerToml();
   const port = await freePort();
   const diskPath = join(workdir, `do-${name}`);
@@ -143,7 +143,8 @@ export async function startWorkerd({ workdir, bundlePath, vars, modules = [], na
   }));
   const bin = workerdBinary();
   const version = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim();
-  const child = spawn(bin, ["serve", configPath, "--experimental"], { cwd: workdir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const args = ["serve", configPath, "--experimental", ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])];
+  const child = spawn(bin, args, { cwd: workdir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const keep = (b) => {
     log = (log + b.toString()).slice(-10_000);

@@ -12,7 +12,8 @@
 //     with a short heartbeat and scaled to the default 30 s
 //   - bundle size, raw and gzip
 // Options (env): BENCH_THROUGHPUT (2000), BENCH_CONCURRENCY (16), BENCH_RATE (200 POSTs/s),
-// BENCH_SECONDS (10), BENCH_IDLE_SECONDS (40).
+// BENCH_SECONDS (10), BENCH_IDLE_SECONDS (40), BENCH_SLICES (4: the floor and Nerve take turns in the
+// two contested phases, POST latency and one hub, so that the machine's other load weighs on both).
 // Every loop is bounded, every wait has a timeout, and it exits by itself.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -28,6 +29,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 40);
+const SLICES = Number(process.env.BENCH_SLICES ?? 4);
 const BATCH_EVENTS = 20_000;
 const WAIT_MS = 20_000;
 const SECRET = randomBytes(32).toString("base64url");
@@ -207,14 +209,18 @@ async function until(done, what, timeoutMs = WAIT_MS) {
   }
 }
 
-/** Service POST -> the event at all 4 devices of its user; 25 users, RATE POSTs/s open loop (a POST is sent on schedule, not after the last answer). */
+/**
+ * Service POST -> the event at all 4 devices of its user; 25 users, RATE POSTs/s open loop (a POST
+ * is sent on schedule, not after the last answer). `prepare` connects the devices; each `slice`
+ * sends `count` POSTs and keeps their latencies, so that slices of the floor and of Nerve can take
+ * turns within one run (see `alternate`).
+ */
 async function fanoutLatency(base, service, floor) {
   const users = Array.from({ length: 25 }, (_, i) => `bench-fan-${Date.now()}-${i}`);
   const pending = new Map();
   const samples = [];
-  const warm = RATE; // the first second is warm-up
-  const total = warm + RATE * SECONDS;
   const devices = [];
+  let warm = true;
   for (const user of users) {
     for (const did of ["phone", "laptop", "tablet", "watch"]) {
       const d = await device(base, user, did, "", { synced: !floor });
@@ -223,36 +229,48 @@ async function fanoutLatency(base, service, floor) {
         const p = pending.get(ev.data?.processedCount);
         if (!p || --p.left > 0) return;
         pending.delete(ev.data.processedCount);
-        if (ev.data.processedCount >= warm) samples.push(at - p.t0);
+        if (!p.warm) samples.push(at - p.t0);
       };
       devices.push(d);
     }
   }
-  const errors = [];
   let failed = 0;
-  const t0 = performance.now();
   let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) * RATE) / 1000) + 1);
-    for (; sent < due; sent++) {
-      const i = sent;
-      pending.set(i, { t0: performance.now(), left: 4 });
-      post(base, service, "/api/sync/shoot-progress", shoot(users[i % users.length], `s${i % 5}`, i)).catch((e) => {
-        // A reset connection (workerd under more load than the machine carries) is counted, not fatal.
-        if (e?.code !== "ECONNRESET") errors.push(e);
-        failed++;
-        pending.delete(i);
-      });
+  const slice = async (count) => {
+    const errors = [];
+    const t0 = performance.now();
+    const end = sent + count;
+    const first = sent;
+    while (sent < end) {
+      const due = Math.min(end, first + Math.floor(((performance.now() - t0) * RATE) / 1000) + 1);
+      for (; sent < due; sent++) {
+        const i = sent;
+        pending.set(i, { t0: performance.now(), left: 4, warm });
+        post(base, service, "/api/sync/shoot-progress", shoot(users[i % users.length], `s${i % 5}`, i)).catch((e) => {
+          // A reset connection (workerd under more load than the machine carries) is counted, not fatal.
+          if (e?.code !== "ECONNRESET") errors.push(e);
+          failed++;
+          pending.delete(i);
+        });
+      }
+      await sleep(1);
     }
-    await sleep(1);
-  }
-  await until(() => pending.size === 0 || errors.length > 0, "every POST at its 4 devices");
-  if (errors.length) throw new Error(`${errors.length} POSTs to ${base} failed`, { cause: errors[0] });
-  await Promise.all(devices.map((d) => d.socket.close()));
-  return { ...stats(samples), failed };
+    await until(() => pending.size === 0 || errors.length > 0, "every POST at its 4 devices");
+    if (errors.length) throw new Error(`${errors.length} POSTs to ${base} failed`, { cause: errors[0] });
+  };
+  // The first second is warm-up, not counted.
+  await slice(RATE);
+  warm = false;
+  return {
+    slice,
+    async done() {
+      await Promise.all(devices.map((d) => d.socket.close()));
+      return { ...stats(samples), failed };
+    },
+  };
 }
 
-/** One hub, CONCURRENCY POSTs in flight, 2 devices listening: events/s until every POST is answered. */
+/** One hub, CONCURRENCY POSTs in flight, 2 devices listening: events/s while POSTs are answered, over every slice. */
 async function oneHub(base, service, floor) {
   const user = `bench-tput-${Date.now()}`;
   const ds = [await device(base, user, "phone", "", { synced: !floor }), await device(base, user, "laptop", "", { synced: !floor })];
@@ -261,12 +279,38 @@ async function oneHub(base, service, floor) {
     d.socket.keep = false;
     d.socket.onEvent = () => counts[k]++;
   });
-  const t0 = performance.now();
-  await pool(THROUGHPUT, CONCURRENCY, (i) => post(base, service, "/api/sync/shoot-progress", shoot(user, `s${i % 10}`, i)));
-  const perSecond = THROUGHPUT / ((performance.now() - t0) / 1000);
-  await until(() => counts.every((c) => c >= THROUGHPUT), "every event at both devices");
-  await Promise.all(ds.map((d) => d.socket.close()));
-  return perSecond;
+  let sent = 0;
+  let ms = 0;
+  const slice = async (count) => {
+    const t0 = performance.now();
+    const first = sent;
+    await pool(count, CONCURRENCY, (i) => post(base, service, "/api/sync/shoot-progress", shoot(user, `s${(first + i) % 10}`, first + i)));
+    ms += performance.now() - t0;
+    sent += count;
+    await until(() => counts.every((c) => c >= sent), "every event at both devices");
+  };
+  return {
+    slice,
+    async done() {
+      await Promise.all(ds.map((d) => d.socket.close()));
+      return sent / (ms / 1000);
+    },
+  };
+}
+
+/**
+ * Runs a phase on the floor and on Nerve in SLICES turns (floor, Nerve, floor, ...), each turn a
+ * share of `total`: whatever else the machine does in the run weighs on both alike.
+ */
+async function alternate(phase, floorUrl, nerveUrl, service, total) {
+  const f = await phase(floorUrl, service, true);
+  const n = await phase(nerveUrl, service, false);
+  const per = Math.ceil(total / SLICES);
+  for (let k = 0; k < SLICES; k++) {
+    await f.slice(per);
+    await n.slice(per);
+  }
+  return [await f.done(), await n.done()];
 }
 
 async function hasBatch(base, service) {
@@ -404,10 +448,8 @@ async function main() {
     const service = await serviceToken();
     console.log(`workerd ${nerve.version}: Nerve on ${nerve.url}, the floor on ${floor.url}\n`);
 
-    const fanF = await fanoutLatency(floor.url, service, true);
-    const fanN = await fanoutLatency(nerve.url, service, false);
-    const hubF = await oneHub(floor.url, service, true);
-    const hubN = await oneHub(nerve.url, service, false);
+    const [fanF, fanN] = await alternate(fanoutLatency, floor.url, nerve.url, service, RATE * SECONDS);
+    const [hubF, hubN] = await alternate(oneHub, floor.url, nerve.url, service, THROUGHPUT);
     const batch = await hasBatch(nerve.url, service);
     const c10k = await missedCatchUp(nerve.url, service, 10_000, 5, batch);
     const c1k = await missedCatchUp(nerve.url, service, 1_000, 10, batch);

@@ -35,6 +35,16 @@ interface Stored extends Counters {
 
 type Gauges = { openSockets: number; storageBytes: number };
 
+/**
+ * How `settle` reads the gauges. The storage size is a SQLite page count that costs as much as the
+ * rest of a publish, so a point reuses the size read with the counters' row (at most 9 writes' or
+ * 30 s old) and reads it only when the row is written or none was read yet on this instance.
+ */
+export interface GaugeReaders {
+  openSockets(): number;
+  storageBytes(): number;
+}
+
 const zero = (): Counters => ({
   eventsOut: 0, bytesIn: 0, bytesOut: 0, socketsOpened: 0, socketsClosed: 0, catchUps: 0, catchUpsResumed: 0,
   catchUpEvents: 0, catchUpBytes: 0, catchUpMs: 0, alarms: 0, wakes: 0, dedupClient: 0, dedupService: 0, refusals: {},
@@ -91,6 +101,8 @@ export class HubMetrics implements SocketCounters {
   private dirty = false;
   private writes = 0;
   private lastFlush: number;
+  /** The storage size read with the last row (see GaugeReaders); null: not read on this instance. */
+  private storageBytes: number | null = null;
   /** The last text measured and its UTF-8 size: a broadcast sends one text to every socket. */
   private lastText = "";
   private lastBytes = 0;
@@ -172,12 +184,12 @@ export class HubMetrics implements SocketCounters {
   }
 
   /** The end of an entry point: writes a point when it appended events, and the row when due (see the class). */
-  settle(now: number, lastSeq: number, gauges: () => Gauges): void {
+  settle(now: number, lastSeq: number, gauges: GaugeReaders): void {
     const appended = lastSeq > this.reportedSeq;
     if (appended) this.writes++;
     const due = this.urgent || this.writes >= METRICS_FLUSH_WRITES || (this.dirty && now - this.lastFlush >= METRICS_FLUSH_MS);
-    if (due) this.flush(now, lastSeq, gauges());
-    else if (appended) this.report(lastSeq, gauges());
+    if (due) this.flush(now, lastSeq, { openSockets: gauges.openSockets(), storageBytes: (this.storageBytes = gauges.storageBytes()) });
+    else if (appended) this.report(lastSeq, { openSockets: gauges.openSockets(), storageBytes: (this.storageBytes ??= gauges.storageBytes()) });
   }
 
   /** Writes the counters' row now, and the point of what is not yet reported. */
