@@ -108,10 +108,13 @@ export default defineConfig({
         // users of its own. Two files at a time: they mostly wait (timers, sockets, the browser), and
         // more would crowd two cores. maxConcurrency: how many tests of a suite marked concurrent
         // (describe.concurrent) run at once.
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000, maxWorkers: 2, maxConcurrency: 2,
+        test: {
+          name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000,
+          maxWorkers: 2, maxConcurrency: 2,
           // Its own group (another worker count than the in-process projects): in a plain `vitest run`
           // it starts after them; `npm test` runs it in a process of its own beside them (scripts/test-runs.mjs).
-          sequence: { groupOrder: 1 } },
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         // The e2e files that build the SDK into the repo's client/dist (npm pack empties it first):
