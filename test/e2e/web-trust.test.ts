@@ -31,10 +31,12 @@ const HEARTBEAT_MS = 5000;
 
 /**
  * Console errors of the app itself. Chromium logs every WebSocket attempt that fails while the test
- * holds the context offline ("net::ERR_INTERNET_DISCONNECTED"); those are the browser reporting the
- * emulated network loss, not faults of the page.
+ * holds the context offline ("net::ERR_INTERNET_DISCONNECTED"), and any HTTP request of the app the
+ * offline switch cut ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED", seen on a loaded
+ * machine); those are the browser reporting the emulated network loss, not faults of the page.
  */
-const appErrors = (errors: string[]) => errors.filter((e) => !/WebSocket connection to .* failed: .*(ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_NETWORK_CHANGED)/.test(e));
+const appErrors = (errors: string[]) => errors.filter((e) => !/WebSocket connection to .* failed: .*(ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_NETWORK_CHANGED)/.test(e)
+  && !/^console: Failed to load resource: net::ERR_INTERNET_DISCONNECTED$/.test(e));
 
 /** `expect` is the test's own: the tests of this file run concurrently. */
 async function expectAccessible(expect: ExpectStatic, page: Page, where: string): Promise<void> {
