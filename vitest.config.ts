@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 import { TEST_JWT_SECRET } from "./test/test-secret.js";
@@ -14,6 +14,9 @@ const workerBindings = {
   // deployment without the dev sign-in, whatever the developer's machine holds.
   DEV_SIGN_IN: "",
 };
+
+/** The e2e files that write client/dist (see the e2e-client-dist project). */
+const E2E_CLIENT_DIST = ["test/e2e/client-pack.test.ts", "test/e2e/client-package.test.ts", "test/e2e/client-browser.test.ts"];
 
 /**
  * A broadcast to 10,000 users through the local queue simulation (npm run test:broadcast-scale, which
@@ -41,7 +44,13 @@ export default defineConfig({
             miniflare: { bindings: workerBindings },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], exclude: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts", "test/worker/jwks-identity.test.ts", "test/worker/dream-misconfig.test.ts"], testTimeout: 20_000 },
+        test: {
+          name: "worker", include: ["test/worker/**/*.test.ts"], exclude: ["test/worker/dream-processor.test.ts", "test/worker/dream-scale.test.ts", "test/worker/jwks-identity.test.ts", "test/worker/dream-misconfig.test.ts"], testTimeout: 20_000,
+          // One workerd runtime for the files a worker runs, not a new one per file (a fresh runtime
+          // and module graph per file was two thirds of this project's time). Storage is shared
+          // across files as it is across tests: every test names Durable Objects of its own.
+          isolate: false,
+        },
       },
       {
         // Dream cycles with an external processor (a real HTTP server in Node, from globalSetup, its URL
@@ -95,7 +104,23 @@ export default defineConfig({
         },
       },
       {
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },
+        // Real processes (wrangler dev on free ports, Chromium, the CLI), each file with servers and
+        // users of its own. Two files at a time: they mostly wait (timers, sockets, the browser), and
+        // more would crowd two cores. maxConcurrency: how many tests of a suite marked concurrent
+        // (describe.concurrent) run at once.
+        test: {
+          name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000,
+          maxWorkers: 2, maxConcurrency: 2,
+          // Its own group (another worker count than the in-process projects): in a plain `vitest run`
+          // it starts after them; `npm test` runs it in a process of its own beside them (scripts/test-runs.mjs).
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // The e2e files that build the SDK into the repo's client/dist (npm pack empties it first):
+        // one at a time, so that none reads it half written. Nothing else uses client/dist, so
+        // `npm test` runs them beside the e2e project (scripts/test-runs.mjs).
+        test: { name: "e2e-client-dist", include: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },
       },
     ],
   },

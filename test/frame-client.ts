@@ -43,6 +43,8 @@ export class FrameClient {
     for (;;) {
       const v = check();
       if (v !== undefined) return v;
+      // A closed socket gets no more frames: say so now rather than at the deadline.
+      if (this.closed) throw new Error(`socket closed (${JSON.stringify(this.closed)}) while waiting for ${what}; last frames: ${JSON.stringify(this.frames.slice(-8))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last frames: ${JSON.stringify(this.frames.slice(-8))}; closed: ${JSON.stringify(this.closed)}`);
       await new Promise<void>((resolve) => {

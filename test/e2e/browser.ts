@@ -37,10 +37,14 @@ export function webAppSuite(vars: Record<string, string> = {}): { nerve: Nerve; 
   return app;
 }
 
-/** `describe`, or `describe.skip` with a plain message when this machine has no Chromium. */
-export function describeBrowser(name: string, fn: () => void): void {
+/**
+ * `describe`, or `describe.skip` with a plain message when this machine has no Chromium.
+ * `concurrent`: its tests run side by side (up to the e2e project's maxConcurrency), for suites
+ * whose tests mostly wait on timers and the browser and share nothing but the servers.
+ */
+export function describeBrowser(name: string, fn: () => void, options: { concurrent?: boolean } = {}): void {
   if (HAS_CHROMIUM) {
-    describe(name, fn);
+    (options.concurrent ? describe.concurrent : describe)(name, fn);
     return;
   }
   console.warn(`SKIPPED browser tests "${name}": no Chromium at ${CHROMIUM_PATH}. Install Debian's package (apt-get install -y chromium) to run them; .ci/run does.`);

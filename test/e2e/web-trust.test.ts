@@ -4,12 +4,17 @@
  * a stalled shoot, a dream cycle's visible steps, the session-ended screen with the host-app token
  * request, and presence after a network loss. Every screen is checked with axe-core (WCAG 2 A/AA,
  * contrast included) and saved to screenshots/trust-*.png.
+ *
+ * The tests run concurrently (they share only the two servers and Chromium, each with users and
+ * browser contexts of its own, and most of their time is spent waiting: for a token to expire, a
+ * heartbeat to be missed, a dream step's minimum time on screen). Each flow is registered at both
+ * widths, the longest-waiting flows first, so that they start first.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, it, type ExpectStatic } from "vitest";
 import { SHOOT_STALLED_AFTER_MS } from "../../protocol/index.js";
 import { describeBrowser, ensureWebBuilt, launchBrowser, newDevice, shoot, signIn, waitLive } from "./browser.js";
 import { http, openSocket, startNerve, type Nerve } from "./harness.js";
@@ -26,12 +31,15 @@ const HEARTBEAT_MS = 5000;
 
 /**
  * Console errors of the app itself. Chromium logs every WebSocket attempt that fails while the test
- * holds the context offline ("net::ERR_INTERNET_DISCONNECTED"); those are the browser reporting the
- * emulated network loss, not faults of the page.
+ * holds the context offline ("net::ERR_INTERNET_DISCONNECTED"), and any HTTP request of the app the
+ * offline switch cut ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED", seen on a loaded
+ * machine); those are the browser reporting the emulated network loss, not faults of the page.
  */
-const appErrors = (errors: string[]) => errors.filter((e) => !/WebSocket connection to .* failed: .*(ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_NETWORK_CHANGED)/.test(e));
+const appErrors = (errors: string[]) => errors.filter((e) => !/WebSocket connection to .* failed: .*(ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_NETWORK_CHANGED)/.test(e)
+  && !/^console: Failed to load resource: net::ERR_INTERNET_DISCONNECTED$/.test(e));
 
-async function expectAccessible(page: Page, where: string): Promise<void> {
+/** `expect` is the test's own: the tests of this file run concurrently. */
+async function expectAccessible(expect: ExpectStatic, page: Page, where: string): Promise<void> {
   expect(await axeViolations(page), `axe violations on ${where}`).toEqual([]);
 }
 
@@ -74,7 +82,173 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
   for (const vp of VIEWPORTS) {
     const size = { width: vp.width, height: vp.height };
 
-    it(`${vp.name}: an edit made offline that a newer change overtook asks "keep yours / take theirs", naming the other device`, async () => {
+    it(`${vp.name}: production: no developer text or tools, and an expired session asks the host app for a new token`, async ({ expect }) => {
+      const alice = user("host");
+      const key = new TextEncoder().encode(prod.secret);
+      const token = (ttlS: number) => new SignJWT({ did: "ipad-studio" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(alice)
+        .setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + ttlS).sign(key);
+
+      // Opened directly, with no token: a plain explanation, no `#token=` or postMessage talk, no 404 in the console.
+      const lone = await newDevice(browser, size);
+      await lone.page.goto(`${prod.url}/`);
+      await lone.page.getByTestId("open-from-app").waitFor();
+      const text = (await lone.page.locator("body").textContent()) ?? "";
+      expect(text).not.toMatch(/#token|postMessage|DEV_SIGN_IN/);
+      await shoot(lone.page, `trust-open-from-app-${vp.name}`);
+      await expectAccessible(expect, lone.page, `open from app (${vp.name})`);
+      expect(lone.errors).toEqual([]);
+      await lone.context.close();
+
+      // Embedded in a host app that answers token requests.
+      const host = await newDevice(browser, size);
+      // A token that ends in 20 s: the app asks the host for a new one ahead ("expiring"); this host does not answer those.
+      const first = await token(20);
+      const expiresAt = Date.now() + 20_000;
+      // The host app on an origin of its own (a local server of this test), embedding Nerve in an iframe.
+      const hostServer = createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(hostPage));
+      await new Promise<void>((r) => hostServer.listen(0, "127.0.0.1", r));
+      const hostUrl = `http://127.0.0.1:${(hostServer.address() as AddressInfo).port}/`;
+      const hostPage = `<!doctype html><html lang="en"><head><title>Host app</title></head><body style="margin:0;background:#000">
+        <iframe id="app" title="Nerve" src="${prod.url}/#token=${first}" style="border:0;width:100vw;height:100vh;display:block"></iframe>
+        <script>
+          window.__requests = [];
+          window.addEventListener("message", (e) => {
+            if (!e.data || e.data.type !== "nerve:token-request") return;
+            window.__requests.push(e.data);
+            if (window.__fresh && e.data.reason !== "expiring") document.getElementById("app").contentWindow.postMessage({ type: "nerve:token", token: window.__fresh }, "*");
+          });
+        </script></body></html>`;
+      await host.page.goto(hostUrl);
+      await expect.poll(() => host.page.frames().some((f) => f.url().startsWith(prod.url)), { timeout: 10_000 }).toBe(true);
+      const frame = host.page.frames().find((f) => f.url().startsWith(prod.url))!;
+      await frame.locator('header [data-testid="connection-indicator"][data-status="connected"][data-synced="true"]').waitFor({ timeout: 20_000 });
+      const nav = (await frame.locator("nav").first().textContent()) ?? "";
+      expect(nav).not.toContain("Tester");
+      expect(await frame.getByText("This device's connection").count()).toBe(0);
+      await expectAccessible(expect, frame as unknown as Page, `embedded overview (${vp.name})`);
+
+      // The token runs out; the next connection is refused: a real "session ended" screen, not the sign-in page.
+      await host.page.waitForTimeout(Math.max(0, expiresAt - Date.now() + 1500));
+      // The app reconnects when the browser says the network changed (as a phone waking up does);
+      // Playwright's offline emulation does not reach an out-of-process iframe, so the frame is told.
+      await frame.evaluate("window.dispatchEvent(new Event('offline')); window.dispatchEvent(new Event('online'))");
+      await frame.getByTestId("session-ended").waitFor({ timeout: 20_000 });
+      expect(await frame.getByTestId("session-ended").getAttribute("data-reason")).toBe("expired");
+      await shoot(host.page, `trust-session-ended-${vp.name}`);
+      await expectAccessible(expect, frame as unknown as Page, `session ended (${vp.name})`);
+
+      await host.page.evaluate(`window.__fresh = ${JSON.stringify(await token(600))}`);
+      await frame.getByTestId("session-continue").click();
+      await frame.locator('header [data-testid="connection-indicator"][data-status="connected"][data-synced="true"]').waitFor({ timeout: 20_000 });
+      const requests = (await host.page.evaluate("window.__requests")) as { type: string; reason: string }[];
+      expect(requests.filter((r) => r.reason !== "expiring")).toEqual([{ type: "nerve:token-request", reason: "expired" }]);
+      expect(requests.some((r) => r.reason === "expiring")).toBe(true);
+      // No 404 for the dev probe, nor any other console error.
+      expect(appErrors(host.errors)).toEqual([]);
+      await host.context.close();
+      await new Promise((r) => hostServer.close(r));
+    });
+  }
+
+  for (const vp of VIEWPORTS) {
+    const size = { width: vp.width, height: vp.height };
+
+    it(`${vp.name}: presence after a network loss: "last heard N s ago", then offline, then online again`, async ({ expect }) => {
+      const alice = user("presence");
+      const proxy = new Proxy(nerve.port);
+      await proxy.start();
+      const a = await newDevice(browser, size);
+      const b = await newDevice(browser, size);
+      try {
+        await signIn(a.page, nerve.url, alice, "Studio iMac", "/devices");
+        await signIn(b.page, `http://127.0.0.1:${proxy.port}`, alice, "Pixel phone", "/devices");
+        const phoneRow = a.page.locator('[data-testid="device"]').filter({ hasText: "Pixel phone" });
+        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 10_000 }).toBe("online");
+        expect(await a.page.locator('[data-testid="device"][data-presence="you"]').textContent()).toContain("Studio iMac");
+        await shoot(a.page, `trust-presence-online-${vp.name}`);
+        await expectAccessible(expect, a.page, `devices (${vp.name})`);
+
+        // The phone's network goes: nothing reaches the server, no close frame either.
+        proxy.partition = true;
+        await b.context.setOffline(true);
+        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 20_000, interval: 200 }).toBe("stale");
+        expect(await phoneRow.getByTestId("presence-badge").textContent()).toMatch(/Last heard \d+ s ago/);
+        await shoot(a.page, `trust-presence-stale-${vp.name}`);
+        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 30_000 }).toBe("offline");
+        await shoot(a.page, `trust-presence-offline-${vp.name}`);
+        expect(await b.page.getByTestId("link-banner").textContent()).toContain("You're offline");
+        await shoot(b.page, `trust-presence-phone-offline-${vp.name}`);
+        await expectAccessible(expect, b.page, `phone offline (${vp.name})`);
+
+        proxy.partition = false;
+        proxy.cut();
+        await b.context.setOffline(false);
+        await waitLive(b.page, 30_000);
+        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 15_000 }).toBe("online");
+        expect(await b.page.getByTestId("connection-announcer").textContent()).toMatch(/Back online|Up to date/);
+        expect(appErrors([...a.errors, ...b.errors])).toEqual([]);
+      } finally {
+        await a.context.close();
+        await b.context.close();
+        await proxy.stop();
+      }
+    });
+  }
+
+  for (const vp of VIEWPORTS) {
+    const size = { width: vp.width, height: vp.height };
+
+    it(`${vp.name}: a dream cycle shows each step for a moment on both devices, then a report with sane figures and who started it`, async ({ expect }) => {
+      const alice = user("dream");
+      const a = await newDevice(browser, size);
+      const b = await newDevice(browser, size);
+      await signIn(a.page, nerve.url, alice, "Studio iMac", "/convergence");
+      // Some history for the dream to read: two quick trust changes, each in the hub's log before the next.
+      for (const [key, trust] of [["End", 1], ["Home", 0]] as const) {
+        await a.page.getByTestId("slider-trust").locator("input").focus();
+        await a.page.keyboard.press(key);
+        await expect.poll(async () => (await http(nerve.url, `/api/sync/users/${alice}`, { token: service })).json.state.limbic?.trust, { timeout: 10_000 }).toBe(trust);
+      }
+      await a.page.getByRole("link", { name: "Dreams" }).first().click();
+      await signIn(b.page, nerve.url, alice, "Pixel phone", "/dreams");
+      await recordStages(a.page);
+      await recordStages(b.page);
+      await a.page.getByTestId("dream-start").click();
+      await b.page.locator('[data-testid="dream-stage"][data-stage="decay"]').waitFor({ timeout: 15_000 });
+      await shoot(b.page, `trust-dream-phase-${vp.name}`);
+      await expectAccessible(expect, b.page, `dream running (${vp.name})`);
+      for (const d of [a, b]) await d.page.locator('[data-testid="dream-stage"][data-stage="done"]').waitFor({ timeout: 30_000 });
+      for (const d of [a, b]) {
+        const stages = (await d.page.evaluate("window.__stages")) as { stage: string | null; t: number }[];
+        const seen = stages.filter((s) => s.stage !== null);
+        expect(seen.map((s) => s.stage)).toEqual(expect.arrayContaining(["queued", "decay", "consolidate", "done"]));
+        expect(seen[0]!.stage).toBe("queued");
+        expect(seen.at(-1)!.stage).toBe("done");
+        // Each step stayed on screen for its minimum time (1.5 s, a little less for frame timing).
+        for (let i = 0; i < seen.length - 1; i++) expect(seen[i + 1]!.t - seen[i]!.t, `${seen[i]!.stage} on screen`).toBeGreaterThan(1400);
+      }
+      expect(await a.page.getByTestId("dream-by").textContent()).toBe("Started on this device");
+      expect(await b.page.getByTestId("dream-by").textContent()).toBe("Started on Studio iMac");
+      await b.page.getByTestId("toast-dream").waitFor();
+      await b.page.getByTestId("dream-open-report").click();
+      const meta = await b.page.getByTestId("dream-report-meta").textContent();
+      expect(meta).toContain("started on Studio iMac");
+      expect(meta).toMatch(/took (under a second|\d+ s)/);
+      const table = (await b.page.locator("table").first().textContent()) ?? "";
+      expect(table).not.toContain("/h");
+      expect(table).toMatch(/(rising|falling), [+−]\d+ pts|steady/);
+      await shoot(b.page, `trust-dream-report-${vp.name}`);
+      await expectAccessible(expect, b.page, `dream report (${vp.name})`);
+      expect(appErrors([...a.errors, ...b.errors])).toEqual([]);
+      await a.context.close();
+      await b.context.close();
+    });
+  }
+
+  for (const vp of VIEWPORTS) {
+    const size = { width: vp.width, height: vp.height };
+
+    it(`${vp.name}: an edit made offline that a newer change overtook asks "keep yours / take theirs", naming the other device`, async ({ expect }) => {
       const alice = user("conflict");
       const a = await newDevice(browser, size);
       const b = await newDevice(browser, size);
@@ -113,7 +287,7 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
       expect(await b.page.getByTestId("posture-current").textContent()).toBe("Now: peer");
       await expect.poll(() => b.page.getByTestId("value-trust").textContent()).toBe("100%");
       await shoot(b.page, `trust-conflict-${vp.name}-phone-device`);
-      await expectAccessible(b.page, `conflict (${vp.name})`);
+      await expectAccessible(expect, b.page, `conflict (${vp.name})`);
 
       await posture.getByRole("button", { name: "Keep yours" }).click();
       await limbic.getByRole("button", { name: "Take theirs" }).click();
@@ -134,8 +308,12 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
       await a.context.close();
       await b.context.close();
     });
+  }
 
-    it(`${vp.name}: after a reload, one "while you were away" summary says what changed, by whom, and the feed is still there`, async () => {
+  for (const vp of VIEWPORTS) {
+    const size = { width: vp.width, height: vp.height };
+
+    it(`${vp.name}: after a reload, one "while you were away" summary says what changed, by whom, and the feed is still there`, async ({ expect }) => {
       const alice = user("digest");
       const a = await newDevice(browser, size);
       const b = await newDevice(browser, size);
@@ -144,6 +322,8 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
       const credit = (newBalance: number, change: number, reason: string) => http(nerve.url, "/api/sync/credit-update", { token: service, body: { userId: alice, newBalance, change, reason } });
       expect((await credit(1380, 380, "Top-up")).status).toBe(202);
       await expect.poll(() => b.page.getByTestId("credits-balance").textContent(), { timeout: 10_000 }).toBe("1,380");
+      // The feed has read the log up to the top-up (as a page that was open a while has): what follows is news to it.
+      await expect.poll(() => b.page.getByTestId("activity-feed").textContent(), { timeout: 10_000 }).toContain("+380 credits");
 
       // The phone's page is gone (closed, backgrounded and discarded) while things change.
       await b.page.goto("about:blank");
@@ -167,7 +347,7 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
       // One summary instead of a burst of toasts.
       expect(await b.page.getByTestId("toast-credit").count()).toBe(0);
       await shoot(b.page, `trust-digest-${vp.name}`);
-      await expectAccessible(b.page, `digest (${vp.name})`);
+      await expectAccessible(expect, b.page, `digest (${vp.name})`);
 
       // A reload keeps the summary (until dismissed) and the activity feed.
       await b.page.reload();
@@ -191,8 +371,12 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
       await a.context.close();
       await b.context.close();
     });
+  }
 
-    it(`${vp.name}: a shoot with no update for ${SHOOT_STALLED_AFTER_MS / 60_000} minutes shows "stalled" and can be dismissed; a running one cannot`, async () => {
+  for (const vp of VIEWPORTS) {
+    const size = { width: vp.width, height: vp.height };
+
+    it(`${vp.name}: a shoot with no update for ${SHOOT_STALLED_AFTER_MS / 60_000} minutes shows "stalled" and can be dismissed; a running one cannot`, async ({ expect }) => {
       const alice = user("stalled");
       const a = await newDevice(browser, size);
       const b = await newDevice(browser, size);
@@ -217,13 +401,13 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
         expect(await live.getByTestId("shoot-dismiss").count()).toBe(0);
       }
       await shoot(a.page, `trust-stalled-list-${vp.name}`);
-      await expectAccessible(a.page, `shoot list (${vp.name})`);
+      await expectAccessible(expect, a.page, `shoot list (${vp.name})`);
 
       await b.page.locator('[data-testid="shoot-row"][data-shoot="stuck-1"] a').click();
       await b.page.getByTestId("shoot-stalled").waitFor();
       expect(await b.page.getByTestId("shoot-eta").textContent()).toBe("Unknown");
       await shoot(b.page, `trust-stalled-shoot-${vp.name}`);
-      await expectAccessible(b.page, `stalled shoot (${vp.name})`);
+      await expectAccessible(expect, b.page, `stalled shoot (${vp.name})`);
       await b.page.getByTestId("shoot-dismiss").click();
       await b.page.waitForURL(`${nerve.url}/shoots`);
       await a.page.locator('[data-testid="shoot-row"][data-shoot="stuck-1"]').waitFor({ state: "detached", timeout: 10_000 });
@@ -233,159 +417,5 @@ describeBrowser("web app trust: conflicts, digest, presence, dreams, stalled sho
       await a.context.close();
       await b.context.close();
     });
-
-    it(`${vp.name}: a dream cycle shows each step for a moment on both devices, then a report with sane figures and who started it`, async () => {
-      const alice = user("dream");
-      const a = await newDevice(browser, size);
-      const b = await newDevice(browser, size);
-      await signIn(a.page, nerve.url, alice, "Studio iMac", "/convergence");
-      // Some history for the dream to read: two quick trust changes.
-      for (const key of ["End", "Home"]) {
-        await a.page.getByTestId("slider-trust").locator("input").focus();
-        await a.page.keyboard.press(key);
-        await a.page.waitForTimeout(700);
-      }
-      await a.page.getByRole("link", { name: "Dreams" }).first().click();
-      await signIn(b.page, nerve.url, alice, "Pixel phone", "/dreams");
-      await recordStages(a.page);
-      await recordStages(b.page);
-      await a.page.getByTestId("dream-start").click();
-      await b.page.locator('[data-testid="dream-stage"][data-stage="decay"]').waitFor({ timeout: 15_000 });
-      await shoot(b.page, `trust-dream-phase-${vp.name}`);
-      await expectAccessible(b.page, `dream running (${vp.name})`);
-      for (const d of [a, b]) await d.page.locator('[data-testid="dream-stage"][data-stage="done"]').waitFor({ timeout: 30_000 });
-      for (const d of [a, b]) {
-        const stages = (await d.page.evaluate("window.__stages")) as { stage: string | null; t: number }[];
-        const seen = stages.filter((s) => s.stage !== null);
-        expect(seen.map((s) => s.stage)).toEqual(expect.arrayContaining(["queued", "decay", "consolidate", "done"]));
-        expect(seen[0]!.stage).toBe("queued");
-        expect(seen.at(-1)!.stage).toBe("done");
-        // Each step stayed on screen for its minimum time (1.5 s, a little less for frame timing).
-        for (let i = 0; i < seen.length - 1; i++) expect(seen[i + 1]!.t - seen[i]!.t, `${seen[i]!.stage} on screen`).toBeGreaterThan(1400);
-      }
-      expect(await a.page.getByTestId("dream-by").textContent()).toBe("Started on this device");
-      expect(await b.page.getByTestId("dream-by").textContent()).toBe("Started on Studio iMac");
-      await b.page.getByTestId("toast-dream").waitFor();
-      await b.page.getByTestId("dream-open-report").click();
-      const meta = await b.page.getByTestId("dream-report-meta").textContent();
-      expect(meta).toContain("started on Studio iMac");
-      expect(meta).toMatch(/took (under a second|\d+ s)/);
-      const table = (await b.page.locator("table").first().textContent()) ?? "";
-      expect(table).not.toContain("/h");
-      expect(table).toMatch(/(rising|falling), [+−]\d+ pts|steady/);
-      await shoot(b.page, `trust-dream-report-${vp.name}`);
-      await expectAccessible(b.page, `dream report (${vp.name})`);
-      expect(appErrors([...a.errors, ...b.errors])).toEqual([]);
-      await a.context.close();
-      await b.context.close();
-    });
-
-    it(`${vp.name}: presence after a network loss: "last heard N s ago", then offline, then online again`, async () => {
-      const alice = user("presence");
-      const proxy = new Proxy(nerve.port);
-      await proxy.start();
-      const a = await newDevice(browser, size);
-      const b = await newDevice(browser, size);
-      try {
-        await signIn(a.page, nerve.url, alice, "Studio iMac", "/devices");
-        await signIn(b.page, `http://127.0.0.1:${proxy.port}`, alice, "Pixel phone", "/devices");
-        const phoneRow = a.page.locator('[data-testid="device"]').filter({ hasText: "Pixel phone" });
-        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 10_000 }).toBe("online");
-        expect(await a.page.locator('[data-testid="device"][data-presence="you"]').textContent()).toContain("Studio iMac");
-        await shoot(a.page, `trust-presence-online-${vp.name}`);
-        await expectAccessible(a.page, `devices (${vp.name})`);
-
-        // The phone's network goes: nothing reaches the server, no close frame either.
-        proxy.partition = true;
-        await b.context.setOffline(true);
-        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 20_000, interval: 200 }).toBe("stale");
-        expect(await phoneRow.getByTestId("presence-badge").textContent()).toMatch(/Last heard \d+ s ago/);
-        await shoot(a.page, `trust-presence-stale-${vp.name}`);
-        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 30_000 }).toBe("offline");
-        await shoot(a.page, `trust-presence-offline-${vp.name}`);
-        expect(await b.page.getByTestId("link-banner").textContent()).toContain("You're offline");
-        await shoot(b.page, `trust-presence-phone-offline-${vp.name}`);
-        await expectAccessible(b.page, `phone offline (${vp.name})`);
-
-        proxy.partition = false;
-        proxy.cut();
-        await b.context.setOffline(false);
-        await waitLive(b.page, 30_000);
-        await expect.poll(() => phoneRow.getAttribute("data-presence"), { timeout: 15_000 }).toBe("online");
-        expect(await b.page.getByTestId("connection-announcer").textContent()).toMatch(/Back online|Up to date/);
-        expect(appErrors([...a.errors, ...b.errors])).toEqual([]);
-      } finally {
-        await a.context.close();
-        await b.context.close();
-        await proxy.stop();
-      }
-    });
-
-    it(`${vp.name}: production: no developer text or tools, and an expired session asks the host app for a new token`, async () => {
-      const alice = user("host");
-      const key = new TextEncoder().encode(prod.secret);
-      const token = (ttlS: number) => new SignJWT({ did: "ipad-studio" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(alice)
-        .setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + ttlS).sign(key);
-
-      // Opened directly, with no token: a plain explanation, no `#token=` or postMessage talk, no 404 in the console.
-      const lone = await newDevice(browser, size);
-      await lone.page.goto(`${prod.url}/`);
-      await lone.page.getByTestId("open-from-app").waitFor();
-      const text = (await lone.page.locator("body").textContent()) ?? "";
-      expect(text).not.toMatch(/#token|postMessage|DEV_SIGN_IN/);
-      await shoot(lone.page, `trust-open-from-app-${vp.name}`);
-      await expectAccessible(lone.page, `open from app (${vp.name})`);
-      expect(lone.errors).toEqual([]);
-      await lone.context.close();
-
-      // Embedded in a host app that answers token requests.
-      const host = await newDevice(browser, size);
-      // A token that ends in 20 s: the app asks the host for a new one ahead ("expiring"); this host does not answer those.
-      const first = await token(20);
-      const expiresAt = Date.now() + 20_000;
-      // The host app on an origin of its own (a local server of this test), embedding Nerve in an iframe.
-      const hostServer = createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(hostPage));
-      await new Promise<void>((r) => hostServer.listen(0, "127.0.0.1", r));
-      const hostUrl = `http://127.0.0.1:${(hostServer.address() as AddressInfo).port}/`;
-      const hostPage = `<!doctype html><html lang="en"><head><title>Host app</title></head><body style="margin:0;background:#000">
-        <iframe id="app" title="Nerve" src="${prod.url}/#token=${first}" style="border:0;width:100vw;height:100vh;display:block"></iframe>
-        <script>
-          window.__requests = [];
-          window.addEventListener("message", (e) => {
-            if (!e.data || e.data.type !== "nerve:token-request") return;
-            window.__requests.push(e.data);
-            if (window.__fresh && e.data.reason !== "expiring") document.getElementById("app").contentWindow.postMessage({ type: "nerve:token", token: window.__fresh }, "*");
-          });
-        </script></body></html>`;
-      await host.page.goto(hostUrl);
-      await expect.poll(() => host.page.frames().some((f) => f.url().startsWith(prod.url)), { timeout: 10_000 }).toBe(true);
-      const frame = host.page.frames().find((f) => f.url().startsWith(prod.url))!;
-      await frame.locator('header [data-testid="connection-indicator"][data-status="connected"][data-synced="true"]').waitFor({ timeout: 20_000 });
-      const nav = (await frame.locator("nav").first().textContent()) ?? "";
-      expect(nav).not.toContain("Tester");
-      expect(await frame.getByText("This device's connection").count()).toBe(0);
-      await expectAccessible(frame as unknown as Page, `embedded overview (${vp.name})`);
-
-      // The token runs out; the next connection is refused: a real "session ended" screen, not the sign-in page.
-      await host.page.waitForTimeout(Math.max(0, expiresAt - Date.now() + 1500));
-      // The app reconnects when the browser says the network changed (as a phone waking up does);
-      // Playwright's offline emulation does not reach an out-of-process iframe, so the frame is told.
-      await frame.evaluate("window.dispatchEvent(new Event('offline')); window.dispatchEvent(new Event('online'))");
-      await frame.getByTestId("session-ended").waitFor({ timeout: 20_000 });
-      expect(await frame.getByTestId("session-ended").getAttribute("data-reason")).toBe("expired");
-      await shoot(host.page, `trust-session-ended-${vp.name}`);
-      await expectAccessible(frame as unknown as Page, `session ended (${vp.name})`);
-
-      await host.page.evaluate(`window.__fresh = ${JSON.stringify(await token(600))}`);
-      await frame.getByTestId("session-continue").click();
-      await frame.locator('header [data-testid="connection-indicator"][data-status="connected"][data-synced="true"]').waitFor({ timeout: 20_000 });
-      const requests = (await host.page.evaluate("window.__requests")) as { type: string; reason: string }[];
-      expect(requests.filter((r) => r.reason !== "expiring")).toEqual([{ type: "nerve:token-request", reason: "expired" }]);
-      expect(requests.some((r) => r.reason === "expiring")).toBe(true);
-      // No 404 for the dev probe, nor any other console error.
-      expect(appErrors(host.errors)).toEqual([]);
-      await host.context.close();
-      await new Promise((r) => hostServer.close(r));
-    });
   }
-});
+}, { concurrent: true });

@@ -31,7 +31,7 @@ describe("broadcast to 10,000 users through the local queue", () => {
       expect((await api(`/api/sync/users/${userIds[i]}`, { token })).json.seq).toBe(1);
     }
     console.log([
-      `broadcast to ${USERS} users (local queue simulation, workerd in vitest-pool-workers):`,
+      `broadcast to ${USERS} users (local queue simulation, workerd in @cloudflare/vitest-plugin):`,
       `  202 after ${accepted.toFixed(0)} ms (${done.batches} queue messages)`,
       `  delivered to all: ${(done.completedAt! - done.createdAt)} ms by the ledger's clock, ${seen.toFixed(0)} ms seen by the test (1 s polling)`,
       `  hub invocations (publish RPCs): ${done.hubCalls}, of which idempotent replays: ${done.duplicates}`,

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useNerveClient } from "../../../client/react.js";
 import type { DreamPhase } from "../../../protocol/index.js";
 
@@ -35,6 +35,12 @@ export function useDreamShow(onStep?: (step: DreamStep) => void): { step: DreamS
   const stepRef = useRef(onStep);
   stepRef.current = onStep;
   const pushRef = useRef<(step: DreamStep) => void>(() => {});
+
+  // A step's time counts from when it is on screen (its commit), not from when it was picked: a busy
+  // page renders a step late now and then, and the next one must still not follow it sooner.
+  useLayoutEffect(() => {
+    if (shown) shownAt.current = Date.now();
+  }, [shown]);
 
   useEffect(() => {
     const current = { step: null as DreamStep | null };
