@@ -128,9 +128,20 @@ export class EventLog {
    * from before schema 4, the same text built from its columns.
    */
   messageWiresAfter(since: number): WireRow[] {
-    return this.sql.exec<{ seq: number; type: string; ts: number; data: string | null; from_id: string; wire: string | null }>(
-      "SELECT seq, type, ts, CASE WHEN wire IS NULL THEN data END AS data, from_id, wire FROM events WHERE seq > ? AND state_key IS NULL ORDER BY seq", since,
-    ).toArray().map((r) => ({ type: r.type as EventType, wire: r.wire ?? wireOf(r.type as EventType, r.seq, r.ts, r.data!, r.from_id) }));
+    // Two columns, read as arrays (raw): a catch-up of 10,000 rows builds no row objects and copies
+    // no columns it does not send. Rows written before migration 5 have no wire; those are rebuilt.
+    const out: WireRow[] = [];
+    let legacy = false;
+    for (const [type, wire] of this.sql.exec<{ type: string; wire: string | null }>(
+      "SELECT type, wire FROM events WHERE seq > ? AND state_key IS NULL ORDER BY seq", since,
+    ).raw()) {
+      if (wire === null) legacy = true;
+      out.push({ type: type as EventType, wire: wire as string });
+    }
+    if (!legacy) return out;
+    return this.sql.exec<{ seq: number; type: string; ts: number; data: string; from_id: string; wire: string | null }>(
+      "SELECT seq, type, ts, data, from_id, wire FROM events WHERE seq > ? AND state_key IS NULL ORDER BY seq", since,
+    ).toArray().map((r) => ({ type: r.type as EventType, wire: r.wire ?? wireOf(r.type as EventType, r.seq, r.ts, r.data, r.from_id) }));
   }
 
   /** Events of the given types in [fromTs, toTs), seq > afterSeq, in order, at most `limit`. */
