@@ -129,7 +129,7 @@ export class EventLog {
    */
   messageWiresAfter(since: number): WireRow[] {
     // Two columns, read as arrays (raw): a catch-up of 10,000 rows builds no row objects and copies
-    // no columns it does not send. Rows written before migration 5 have no wire; those are rebuilt.
+    // no columns it does not send. Rows written before the wire column have none; those are rebuilt.
     const out: WireRow[] = [];
     let legacy = false;
     for (const [type, wire] of this.sql.exec<{ type: string; wire: string | null }>(

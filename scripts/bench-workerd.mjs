@@ -127,6 +127,7 @@ function groupAlive(pid) {
 
 /**
  * Starts workerd on the bundle in its own process group; resolves once `/api/sync/status` answers.
+ * `inspectorPort`: serve the V8 inspector there (npm run bench:profile samples through it).
  * @returns {Promise<{url: string, port: number, version: string, pid: number, stop(): Promise<void>}>}
  */
 export async function startWorkerd({ workdir, bundlePath, vars, modules = [], name = "workerd", inspectorPort }) {
