@@ -11,7 +11,7 @@ import http from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
-import { ROOT, buildBundle, freePort, readWranglerToml, scratchRun, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, freePort, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
 
 const POSTS = Number(process.env.PROFILE_POSTS ?? 3000);
 const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 8);
@@ -191,45 +191,35 @@ function print(run, posts) {
   for (const [f, t] of s.byFn.slice(0, TOP)) console.log(`    ${((t / posts) * 1000).toFixed(1).padStart(7)} µs/POST  ${((t / s.busy) * 100).toFixed(1).padStart(5)}%  ${f}`);
 }
 
-async function main() {
-  const { work, servers, cleanup } = scratchRun("profile", 600_000);
-  try {
-    // PROFILE_BUNDLE: a bundle of your own (an experiment's edit of the unminified one) instead.
-    const bundle = process.env.PROFILE_BUNDLE ? { file: process.env.PROFILE_BUNDLE } : buildBundle(join(work, "bundle"), { minify: false });
-    const { vars } = readWranglerToml();
-    const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
-    const users = Array.from({ length: 25 }, (_, i) => `profile-${Date.now()}-${i}`);
-    const targets = [];
-    for (const [label, path, v] of [["floor", join(ROOT, "scripts/bench-floor-worker.js"), {}], ["nerve", bundle.file, benchVars]]) {
-      const port = await freePort();
-      const server = await startWorkerd({ workdir: work, bundlePath: path, vars: v, name: label, inspectorPort: port });
-      servers.push(server);
-      targets.push(await prepare(label, server, port, users));
-    }
-    // Rounds alternate between the two, so that whatever else the machine does weighs on both alike.
-    const perRound = Math.ceil(POSTS / ROUNDS);
-    for (let r = 0; r < ROUNDS; r++) for (const t of targets) await sampleRound(t, perRound);
-    for (const t of targets) {
-      t.cdp.close();
-      for (const d of t.devices) d.ws.close();
-      if (!SAMPLE) {
-        console.log(`${t.label}: ${t.posts} POSTs in ${t.wall.toFixed(0)} ms; workerd process CPU ${t.cpu.toFixed(0)} ms = ${((t.cpu / t.posts) * 1000).toFixed(0)} µs a POST`);
-        continue;
-      }
-      const profile = merged(t.profiles);
-      t.summary = summarize(profile, t.label === "floor" ? () => "bench-floor-worker.js" : sourceMap(bundle.file));
-      if (process.env.PROFILE_OUT) writeFileSync(join(process.env.PROFILE_OUT, `${t.label}.cpuprofile`), JSON.stringify(profile));
-      print(t, t.posts);
-    }
-    const [f, n] = targets;
-    console.log(`\nworkerd process CPU a POST (all threads, user + system): Nerve ${((n.cpu / n.posts) * 1000).toFixed(0)} µs, floor ${((f.cpu / f.posts) * 1000).toFixed(0)} µs (${(n.cpu / n.posts / (f.cpu / f.posts)).toFixed(2)}x)`);
-    if (SAMPLE) console.log(`\nCPU a POST: Nerve ${((n.summary.busy / n.posts) * 1000).toFixed(0)} µs, floor ${((f.summary.busy / f.posts) * 1000).toFixed(0)} µs (${(n.summary.busy / n.posts / (f.summary.busy / f.posts)).toFixed(2)}x), over ${ROUNDS} alternating rounds`);
-  } finally {
-    await cleanup();
+runScratch("profile", 600_000, async ({ work, servers }) => {
+  // PROFILE_BUNDLE: a bundle of your own (an experiment's edit of the unminified one) instead.
+  const bundle = process.env.PROFILE_BUNDLE ? { file: process.env.PROFILE_BUNDLE } : buildBundle(join(work, "bundle"), { minify: false });
+  const { vars } = readWranglerToml();
+  const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
+  const users = Array.from({ length: 25 }, (_, i) => `profile-${Date.now()}-${i}`);
+  const targets = [];
+  for (const [label, path, v] of [["floor", join(ROOT, "scripts/bench-floor-worker.js"), {}], ["nerve", bundle.file, benchVars]]) {
+    const port = await freePort();
+    const server = await startWorkerd({ workdir: work, bundlePath: path, vars: v, name: label, inspectorPort: port });
+    servers.push(server);
+    targets.push(await prepare(label, server, port, users));
   }
-}
-
-main().then(() => process.exit(0), (err) => {
-  console.error(`profile failed: ${err.stack ?? err}`);
-  process.exit(1);
+  // Rounds alternate between the two, so that whatever else the machine does weighs on both alike.
+  const perRound = Math.ceil(POSTS / ROUNDS);
+  for (let r = 0; r < ROUNDS; r++) for (const t of targets) await sampleRound(t, perRound);
+  for (const t of targets) {
+    t.cdp.close();
+    for (const d of t.devices) d.ws.close();
+    if (!SAMPLE) {
+      console.log(`${t.label}: ${t.posts} POSTs in ${t.wall.toFixed(0)} ms; workerd process CPU ${t.cpu.toFixed(0)} ms = ${((t.cpu / t.posts) * 1000).toFixed(0)} µs a POST`);
+      continue;
+    }
+    const profile = merged(t.profiles);
+    t.summary = summarize(profile, t.label === "floor" ? () => "bench-floor-worker.js" : sourceMap(bundle.file));
+    if (process.env.PROFILE_OUT) writeFileSync(join(process.env.PROFILE_OUT, `${t.label}.cpuprofile`), JSON.stringify(profile));
+    print(t, t.posts);
+  }
+  const [f, n] = targets;
+  console.log(`\nworkerd process CPU a POST (all threads, user + system): Nerve ${((n.cpu / n.posts) * 1000).toFixed(0)} µs, floor ${((f.cpu / f.posts) * 1000).toFixed(0)} µs (${(n.cpu / n.posts / (f.cpu / f.posts)).toFixed(2)}x)`);
+  if (SAMPLE) console.log(`\nCPU a POST: Nerve ${((n.summary.busy / n.posts) * 1000).toFixed(0)} µs, floor ${((f.summary.busy / f.posts) * 1000).toFixed(0)} µs (${(n.summary.busy / n.posts / (f.summary.busy / f.posts)).toFixed(2)}x), over ${ROUNDS} alternating rounds`);
 });

@@ -210,3 +210,26 @@ export function scratchRun(name, limitMs) {
   guard.unref();
   return { work, servers, cleanup };
 }
+
+/**
+ * Runs a script's body in a `scratchRun`: on failure prints the tail of each server's output and the
+ * error (with its cause) and exits 1; otherwise exits 0. Either way the servers stop and the folder goes.
+ * @example runScratch("bench", 600_000, async ({ work, servers }) => { servers.push(await startWorkerd(...)); ... });
+ */
+export function runScratch(name, limitMs, body) {
+  const run = scratchRun(name, limitMs);
+  const main = async () => {
+    try {
+      await body(run);
+    } catch (err) {
+      for (const s of run.servers) console.error(`workerd output (${s.url}):\n${s.output().slice(-2000)}`);
+      throw err;
+    } finally {
+      await run.cleanup();
+    }
+  };
+  main().then(() => process.exit(0), (err) => {
+    console.error(`${name} failed: ${err.stack ?? err}${err.cause ? `\ncause: ${err.cause.stack ?? err.cause}` : ""}`);
+    process.exit(1);
+  });
+}

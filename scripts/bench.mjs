@@ -22,7 +22,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
-import { ROOT, buildBundle, readWranglerToml, scratchRun, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
 
 const THROUGHPUT = Number(process.env.BENCH_THROUGHPUT ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -431,79 +431,65 @@ function table(rows) {
   return [line(rows[0]), line(widths.map((w) => "-".repeat(w))), ...rows.slice(1).map(line)].join("\n");
 }
 
-async function main() {
-  const { work, servers, cleanup } = scratchRun("bench", 600_000);
+runScratch("bench", 600_000, async ({ work, servers }) => {
+  console.log("building the bundle (wrangler deploy --dry-run) ...");
+  const bundle = buildBundle(join(work, "bundle"));
+  const { vars, top } = readWranglerToml();
+  const other = buildBundle(join(work, "bundle-other"), { minify: top.minify !== true });
+  // The rate limits would throttle a benchmark by design; everything else is as deployed.
+  const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
+  const nerve = await startWorkerd({ workdir: work, bundlePath: bundle.file, vars: benchVars, name: "nerve" });
+  servers.push(nerve);
+  const floor = await startWorkerd({ workdir: work, bundlePath: join(ROOT, "scripts/bench-floor-worker.js"), vars: {}, name: "floor" });
+  servers.push(floor);
+  const service = await serviceToken();
+  console.log(`workerd ${nerve.version}: Nerve on ${nerve.url}, the floor on ${floor.url}\n`);
 
-  try {
-    console.log("building the bundle (wrangler deploy --dry-run) ...");
-    const bundle = buildBundle(join(work, "bundle"));
-    const { vars, top } = readWranglerToml();
-    const other = buildBundle(join(work, "bundle-other"), { minify: top.minify !== true });
-    // The rate limits would throttle a benchmark by design; everything else is as deployed.
-    const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
-    const nerve = await startWorkerd({ workdir: work, bundlePath: bundle.file, vars: benchVars, name: "nerve" });
-    servers.push(nerve);
-    const floor = await startWorkerd({ workdir: work, bundlePath: join(ROOT, "scripts/bench-floor-worker.js"), vars: {}, name: "floor" });
-    servers.push(floor);
-    const service = await serviceToken();
-    console.log(`workerd ${nerve.version}: Nerve on ${nerve.url}, the floor on ${floor.url}\n`);
+  const [fanF, fanN] = await alternate(fanoutLatency, floor.url, nerve.url, service, RATE * SECONDS);
+  const [hubF, hubN] = await alternate(oneHub, floor.url, nerve.url, service, THROUGHPUT);
+  const batch = await hasBatch(nerve.url, service);
+  const c10k = await missedCatchUp(nerve.url, service, 10_000, 5, batch);
+  const c1k = await missedCatchUp(nerve.url, service, 1_000, 10, batch);
+  const batF = await batchIntoHub(floor.url, service, true);
+  const batN = batch ? await batchIntoHub(nerve.url, service, false) : null;
+  await nerve.stop();
 
-    const [fanF, fanN] = await alternate(fanoutLatency, floor.url, nerve.url, service, RATE * SECONDS);
-    const [hubF, hubN] = await alternate(oneHub, floor.url, nerve.url, service, THROUGHPUT);
-    const batch = await hasBatch(nerve.url, service);
-    const c10k = await missedCatchUp(nerve.url, service, 10_000, 5, batch);
-    const c1k = await missedCatchUp(nerve.url, service, 1_000, 10, batch);
-    const batF = await batchIntoHub(floor.url, service, true);
-    const batN = batch ? await batchIntoHub(nerve.url, service, false) : null;
-    await nerve.stop();
+  const x = (n, f) => `${(n / f).toFixed(2)}x`;
+  const range = (s) => `${s.p50.toFixed(1)} ms (${s.min.toFixed(1)}-${s.max.toFixed(1)}), ${s.frames} frames`;
+  console.log(table([
+    ["figure", "floor", "Nerve", "Nerve / floor", "goal"],
+    [`service POST -> 4 devices, 25 users x 4 devices, ${RATE} POSTs/s: p99`, ms(fanF.p99), ms(fanN.p99), x(fanN.p99, fanF.p99), "<= 1.25x"],
+    ...(fanF.failed || fanN.failed ? [["  POSTs reset by workerd (not in the figures)", String(fanF.failed), String(fanN.failed), "", ""]] : []),
+    ["  the same: p50", ms(fanF.p50), ms(fanN.p50), x(fanN.p50, fanF.p50), ""],
+    [`one hub, ${CONCURRENCY} concurrent POSTs: events/s`, hubF.toFixed(0), hubN.toFixed(0), x(hubN, hubF), ">= 0.9x"],
+    ["catch-up of 10,000 missed messages, connect -> SYNCED: median (min-max)", "-", range(c10k), "-", "<= 100 ms"],
+    ["catch-up of 1,000 missed messages: median (min-max)", "-", range(c1k), "-", "<= 15 ms"],
+    ["durable events/s into one hub via POST /api/sync/batch, 4 devices", batF.toFixed(0), batN === null ? "no batch API" : batN.toFixed(0), batN === null ? "-" : x(batN, batF), ">= 5,000/s"],
+  ]));
+  const counter = join(work, "wake-counter.js");
+  writeFileSync(counter, WAKE_COUNTER);
+  const idleHb = 2000;
+  const idle = await startWorkerd({
+    workdir: work, bundlePath: bundle.file, modules: [{ name: "wake-counter.js", path: counter }], name: "idle",
+    vars: { ...benchVars, HEARTBEAT_MS: String(idleHb) },
+  });
+  servers.push(idle);
+  const wakes = await idleWakes(idle.url, idleHb);
 
-    const x = (n, f) => `${(n / f).toFixed(2)}x`;
-    const range = (s) => `${s.p50.toFixed(1)} ms (${s.min.toFixed(1)}-${s.max.toFixed(1)}), ${s.frames} frames`;
-    console.log(table([
-      ["figure", "floor", "Nerve", "Nerve / floor", "goal"],
-      [`service POST -> 4 devices, 25 users x 4 devices, ${RATE} POSTs/s: p99`, ms(fanF.p99), ms(fanN.p99), x(fanN.p99, fanF.p99), "<= 1.25x"],
-      ...(fanF.failed || fanN.failed ? [["  POSTs reset by workerd (not in the figures)", String(fanF.failed), String(fanN.failed), "", ""]] : []),
-      ["  the same: p50", ms(fanF.p50), ms(fanN.p50), x(fanN.p50, fanF.p50), ""],
-      [`one hub, ${CONCURRENCY} concurrent POSTs: events/s`, hubF.toFixed(0), hubN.toFixed(0), x(hubN, hubF), ">= 0.9x"],
-      ["catch-up of 10,000 missed messages, connect -> SYNCED: median (min-max)", "-", range(c10k), "-", "<= 100 ms"],
-      ["catch-up of 1,000 missed messages: median (min-max)", "-", range(c1k), "-", "<= 15 ms"],
-      ["durable events/s into one hub via POST /api/sync/batch, 4 devices", batF.toFixed(0), batN === null ? "no batch API" : batN.toFixed(0), batN === null ? "-" : x(batN, batF), ">= 5,000/s"],
-    ]));
-    const counter = join(work, "wake-counter.js");
-    writeFileSync(counter, WAKE_COUNTER);
-    const idleHb = 2000;
-    const idle = await startWorkerd({
-      workdir: work, bundlePath: bundle.file, modules: [{ name: "wake-counter.js", path: counter }], name: "idle",
-      vars: { ...benchVars, HEARTBEAT_MS: String(idleHb) },
-    });
-    servers.push(idle);
-    const wakes = await idleWakes(idle.url, idleHb);
-
-    console.log();
-    console.log(table([
-      ["idle: hub wakes (alarm runs) per connected device per hour, pinging devices, 30 s heartbeat", "value"],
-      ...Object.entries(wakes.perHour).map(([label, v]) => [`  ${label}`, v.toFixed(1)]),
-    ]));
-    if (wakes.closed) console.log(`  (${wakes.closed} of ${wakes.devices} pinging sockets were closed by the sweep: the load generator fell behind its pings)`);
-    console.log();
-    const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
-    console.log(table([
-      ["bundle (src/index.ts)", "raw", "gzip"],
-      [`as deployed (wrangler.toml minify = ${top.minify === true})`, kib(bundle.raw), kib(bundle.gzip)],
-      [top.minify === true ? "for comparison: not minified" : "for comparison: minified", kib(other.raw), kib(other.gzip)],
-    ]));
-    const load = loadavg().map((l) => l.toFixed(2)).join(" ");
-    console.log(`\nLoopback on this machine (${cpus().length} cores, load average now ${load}); the client and workerd share`);
-    console.log("its cores, so other work on it inflates these figures. Rate limits raised for the run; all else as deployed.");
-  } catch (err) {
-    for (const s of servers) console.error(`workerd output (${s.url}):\n${s.output().slice(-2000)}`);
-    throw err;
-  } finally {
-    await cleanup();
-  }
-}
-
-main().then(() => process.exit(0), (err) => {
-  console.error(`bench failed: ${err.stack ?? err}${err.cause ? `\ncause: ${err.cause.stack ?? err.cause}` : ""}`);
-  process.exit(1);
+  console.log();
+  console.log(table([
+    ["idle: hub wakes (alarm runs) per connected device per hour, pinging devices, 30 s heartbeat", "value"],
+    ...Object.entries(wakes.perHour).map(([label, v]) => [`  ${label}`, v.toFixed(1)]),
+  ]));
+  if (wakes.closed) console.log(`  (${wakes.closed} of ${wakes.devices} pinging sockets were closed by the sweep: the load generator fell behind its pings)`);
+  console.log();
+  const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
+  console.log(table([
+    ["bundle (src/index.ts)", "raw", "gzip"],
+    [`as deployed (wrangler.toml minify = ${top.minify === true})`, kib(bundle.raw), kib(bundle.gzip)],
+    [top.minify === true ? "for comparison: not minified" : "for comparison: minified", kib(other.raw), kib(other.gzip)],
+  ]));
+  const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+  console.log(`\nLoopback on this machine (${cpus().length} cores, load average now ${load}); the client and workerd share`);
+  console.log("its cores, so other work on it inflates these figures. Rate limits raised for the run; all else as deployed.");
 });

@@ -19,7 +19,7 @@
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { ROOT, buildBundle, readWranglerToml, scratchRun, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
 import { report } from "./simulate/report.mjs";
 import {
   CONNECTED_AT_PEAK, DEVICES_PER_USER, Device, EVENTS_PER_USER_DAY, HEARTBEAT_MS, K, PHASE_SECONDS, RETENTION_DAYS, SECRET,
@@ -148,34 +148,20 @@ async function fullLog(server) {
   return { events: n, bytes: m.hub.dbBytes[userId], rowsWritten: m.hub.kinds.publish?.rowsWritten ?? 0, batches: counters.posts };
 }
 
-async function main() {
-  const { work, servers, cleanup } = scratchRun("simulate", 480_000);
-  try {
-    console.log("building the bundle (wrangler deploy --dry-run) ...");
-    const bundle = buildBundle(join(work, "bundle"));
-    const meterFile = join(work, "hub-meter.js");
-    copyFileSync(join(ROOT, "scripts/simulate/hub-meter.js"), meterFile);
-    const current = await runConfig("current", bundle.file, meterFile, work, {});
-    servers.push(current);
-    const legacy = await runConfig("legacy", bundle.file, meterFile, work, { SIM_LEGACY_SWEEP: "1" });
-    servers.push(legacy);
-    const users = Array.from({ length: USERS }, (_, i) => `sim-${Date.now().toString(36)}-${i}`);
-    const legacyUsers = users.map((u) => `${u}-old`);
-    console.log(`workerd ${current.version}; ${USERS} users x ${DEVICES_PER_USER} devices, ${CONNECTED_AT_PEAK * 100}% connected, time x${K} (heartbeat ${HEARTBEAT_MS} ms = 30 s), ${PHASE_SECONDS} s a phase\n`);
-    // Both sweeps side by side (the old one needs no events phase: it differs only when idle).
-    const [now, old] = await Promise.all([phases(current, users, { events: true }), phases(legacy, legacyUsers, { events: false })]);
-    const full = await fullLog(current);
-    report(now, old, full);
-  } catch (err) {
-    for (const s of servers) console.error(`workerd output (${s.url}):\n${s.output().slice(-2000)}`);
-    throw err;
-  } finally {
-    await cleanup();
-  }
-}
-
-
-main().then(() => process.exit(0), (err) => {
-  console.error(`simulate failed: ${err.stack ?? err}${err.cause ? `\ncause: ${err.cause.stack ?? err.cause}` : ""}`);
-  process.exit(1);
+runScratch("simulate", 480_000, async ({ work, servers }) => {
+  console.log("building the bundle (wrangler deploy --dry-run) ...");
+  const bundle = buildBundle(join(work, "bundle"));
+  const meterFile = join(work, "hub-meter.js");
+  copyFileSync(join(ROOT, "scripts/simulate/hub-meter.js"), meterFile);
+  const current = await runConfig("current", bundle.file, meterFile, work, {});
+  servers.push(current);
+  const legacy = await runConfig("legacy", bundle.file, meterFile, work, { SIM_LEGACY_SWEEP: "1" });
+  servers.push(legacy);
+  const users = Array.from({ length: USERS }, (_, i) => `sim-${Date.now().toString(36)}-${i}`);
+  const legacyUsers = users.map((u) => `${u}-old`);
+  console.log(`workerd ${current.version}; ${USERS} users x ${DEVICES_PER_USER} devices, ${CONNECTED_AT_PEAK * 100}% connected, time x${K} (heartbeat ${HEARTBEAT_MS} ms = 30 s), ${PHASE_SECONDS} s a phase\n`);
+  // Both sweeps side by side (the old one needs no events phase: it differs only when idle).
+  const [now, old] = await Promise.all([phases(current, users, { events: true }), phases(legacy, legacyUsers, { events: false })]);
+  const full = await fullLog(current);
+  report(now, old, full);
 });
