@@ -17,6 +17,14 @@ export function sealedDevice(user: string, deviceId: string, network: { down?: (
 }
 export type SealedDevice = ReturnType<typeof sealedDevice>;
 
+/** The usual start: `first` syncs and sets sealed state up (epoch 1), then `second` is connected, not yet approved. */
+export async function setUpSealed(first: SealedDevice, second: SealedDevice): Promise<void> {
+  await first.client.whenSynced();
+  await first.sealed.settled();
+  await first.sealed.setup();
+  await second.client.whenSynced();
+}
+
 /** Approves `joiner` from `approver` the way two people would: request, compare the codes, confirm on both. */
 export async function approve(approver: SealedDevice, joiner: SealedDevice, joinerId: string): Promise<string> {
   await joiner.sealed.requestApproval();

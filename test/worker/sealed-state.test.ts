@@ -6,7 +6,7 @@ import { b64url, framed, fromB64url } from "../../client/sealed/bytes.js";
 import { aeadOpen, epochKeys } from "../../client/sealed/primitives.js";
 import { waitFor } from "./client-harness.js";
 import { api, hubOf, serviceToken, uniqueUser } from "./helpers.js";
-import { approve, hubDump, sealedDevice } from "./sealed-harness.js";
+import { approve, hubDump, sealedDevice, setUpSealed } from "./sealed-harness.js";
 
 const SECRET = "the-secret-journal-entry-4711";
 const SERVICE_SECRET = "the-service-insight-0815";
@@ -79,10 +79,7 @@ describe("sealed state", () => {
     const phone = sealedDevice(user, "phone");
     const laptop = sealedDevice(user, "laptop");
     const tablet = sealedDevice(user, "tablet");
-    await phone.client.whenSynced();
-    await phone.sealed.settled();
-    await phone.sealed.setup();
-    await laptop.client.whenSynced();
+    await setUpSealed(phone, laptop);
     await approve(phone, laptop, "laptop");
     await tablet.client.whenSynced();
     await approve(laptop, tablet, "tablet");
@@ -137,10 +134,7 @@ describe("sealed state", () => {
     let down = false;
     const phone = sealedDevice(user, "phone");
     const laptop = sealedDevice(user, "laptop", { down: () => down });
-    await phone.client.whenSynced();
-    await phone.sealed.settled();
-    await phone.sealed.setup();
-    await laptop.client.whenSynced();
+    await setUpSealed(phone, laptop);
     await approve(phone, laptop, "laptop");
     const seen: unknown[] = [];
     laptop.sealed.onSealed((c) => seen.push(c.value?.value ?? c.error?.code));
@@ -166,10 +160,7 @@ describe("sealed state", () => {
     const user = uniqueUser("sealed-swap");
     const phone = sealedDevice(user, "phone");
     const laptop = sealedDevice(user, "laptop");
-    await phone.client.whenSynced();
-    await phone.sealed.settled();
-    await phone.sealed.setup();
-    await laptop.client.whenSynced();
+    await setUpSealed(phone, laptop);
     await laptop.sealed.requestApproval();
     await waitFor(() => phone.sealed.getSnapshot().requests.some((r) => r.deviceId === "laptop"), "the request");
     await phone.sealed.beginApproval("laptop");
@@ -195,10 +186,7 @@ describe("sealed state", () => {
     const user = uniqueUser("sealed-tamper");
     const phone = sealedDevice(user, "phone");
     const laptop = sealedDevice(user, "laptop");
-    await phone.client.whenSynced();
-    await phone.sealed.settled();
-    await phone.sealed.setup();
-    await laptop.client.whenSynced();
+    await setUpSealed(phone, laptop);
     await approve(phone, laptop, "laptop");
     await phone.sealed.set("journal", { text: "genuine" });
     await waitFor(() => laptop.client.getSnapshot().state["sealed.journal"], "the laptop's copy");
