@@ -2,21 +2,25 @@
 // `npm run bench:profile`: where a single service POST spends its CPU, measured, not guessed.
 // Serves the unminified bundle (readable names) and the floor on plain workerd with the V8
 // inspector on, connects 4 devices for each of 25 users, samples the CPU of each while it answers
-// the same POSTs (PROFILE_POSTS, default 3,000, 8 in flight, in rounds that alternate between the two), and prints self time by source file
-// and by function, and the CPU per POST beside the floor's.
-// Options (env): PROFILE_POSTS (3000), PROFILE_ROUNDS (6, alternating), PROFILE_SAMPLE (0: process CPU only), PROFILE_BUNDLE (a bundle file to serve instead), PROFILE_CONCURRENCY (8), PROFILE_TOP (30), PROFILE_OUT (a
-// folder to write each .cpuprofile to, for Chrome DevTools).
+// the same POSTs (PROFILE_POSTS, default 3,000, 8 in flight, in rounds that alternate between the
+// two), and prints self time by source file and by function, and the CPU per POST beside the floor's.
+// Options (env): PROFILE_POSTS (3000), PROFILE_ROUNDS (6, alternating), PROFILE_SAMPLE (0: process
+// CPU only), PROFILE_BUNDLE (a bundle file to serve instead), PROFILE_CONCURRENCY (8), PROFILE_USERS
+// (25), PROFILE_DEVICES (4 a user; 1 user, 2 devices and 16 in flight is the bench's one-hub
+// phase), PROFILE_TOP (30), PROFILE_OUT (a folder to write each .cpuprofile to, for Chrome DevTools).
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
-import { ROOT, buildBundle, freePort, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, freePort, processCpuMs, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
 
 const POSTS = Number(process.env.PROFILE_POSTS ?? 3000);
 const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 30);
 const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 6);
+const USERS = Number(process.env.PROFILE_USERS ?? 25);
+const DEVICES = ["phone", "laptop", "tablet", "watch"].slice(0, Number(process.env.PROFILE_DEVICES ?? 4));
 // PROFILE_SAMPLE=0: no sampling (it costs CPU of its own), only each process's CPU time.
 const SAMPLE = process.env.PROFILE_SAMPLE !== "0";
 const SECRET = randomBytes(32).toString("base64url");
@@ -131,7 +135,7 @@ function summarize(profile, fileOf) {
 async function prepare(label, server, port, users) {
   const service = await token("profile", { scope: "sync:publish sync:read" });
   const devices = [];
-  for (const u of users) for (const did of ["phone", "laptop", "tablet", "watch"]) devices.push(await device(server.url, u, did, label !== "floor"));
+  for (const u of users) for (const did of DEVICES) devices.push(await device(server.url, u, did, label !== "floor"));
   // Warm both the isolate and every hub before sampling.
   for (let i = 0; i < 200; i++) await post(server.url, service, "/api/sync/shoot-progress", { userId: users[i % users.length], shootId: "w", status: "processing", processedCount: i, totalCount: 1e6 });
   const cdp = await inspector(port);
@@ -140,17 +144,10 @@ async function prepare(label, server, port, users) {
   return { label, server, users, service, devices, cdp, wall: 0, cpu: 0, posts: 0, profiles: [] };
 }
 
-/** The CPU time (user + system, all threads) a process has used, in ms, from /proc. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 /** Samples `posts` POSTs (CONCURRENCY in flight) into one prepared server. */
 async function sampleRound(t, posts) {
   if (SAMPLE) await t.cdp.send("Profiler.start");
-  const cpu0 = cpuMs(t.server.pid);
+  const cpu0 = processCpuMs(t.server.pid);
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -160,7 +157,7 @@ async function sampleRound(t, posts) {
     }
   }));
   t.wall += performance.now() - t0;
-  t.cpu += cpuMs(t.server.pid) - cpu0;
+  t.cpu += processCpuMs(t.server.pid) - cpu0;
   t.posts += posts;
   if (SAMPLE) t.profiles.push((await t.cdp.send("Profiler.stop")).profile);
 }
@@ -196,7 +193,7 @@ runScratch("profile", 600_000, async ({ work, servers }) => {
   const bundle = process.env.PROFILE_BUNDLE ? { file: process.env.PROFILE_BUNDLE } : buildBundle(join(work, "bundle"), { minify: false });
   const { vars } = readWranglerToml();
   const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
-  const users = Array.from({ length: 25 }, (_, i) => `profile-${Date.now()}-${i}`);
+  const users = Array.from({ length: USERS }, (_, i) => `profile-${Date.now()}-${i}`);
   const targets = [];
   for (const [label, path, v] of [["floor", join(ROOT, "scripts/bench-floor-worker.js"), {}], ["nerve", bundle.file, benchVars]]) {
     const port = await freePort();

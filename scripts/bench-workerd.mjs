@@ -84,6 +84,16 @@ export function freePort() {
 const capnpText = (s) => JSON.stringify(String(s));
 
 /**
+ * The CPU time a process has used so far (user + system, all its threads), in ms, from /proc
+ * (clock ticks of 10 ms: measure windows of seconds, not single requests).
+ */
+export function processCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  // utime and stime are fields 14 and 15 of stat; the text after ") " starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
  * The capnp config (module paths relative to the config file): one worker, the UserHub namespace
  * with SQLite on a local disk, text bindings. `modules`: more ES modules beside the main one
  * (a benchmark's wrapper imports the bundle as `./index.js`); the first module is the entry.

@@ -13,7 +13,10 @@
 //   - bundle size, raw and gzip
 // Options (env): BENCH_THROUGHPUT (2000), BENCH_CONCURRENCY (16), BENCH_RATE (200 POSTs/s),
 // BENCH_SECONDS (10), BENCH_IDLE_SECONDS (40), BENCH_SLICES (4: the floor and Nerve take turns in the
-// two contested phases, POST latency and one hub, so that the machine's other load weighs on both).
+// two contested phases, POST latency and one hub, so that the machine's other load weighs on both),
+// BENCH_PHASES (all: a comma list of fanout, onehub, catchup, batch, idle; for an experiment that
+// needs one figure), BENCH_BUNDLE (a bundle file to serve instead of building one: an experiment's
+// edit of the unminified bundle, as npm run bench:profile takes).
 // Every loop is bounded, every wait has a timeout, and it exits by itself.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -22,7 +25,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
-import { ROOT, buildBundle, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, processCpuMs, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
 
 const THROUGHPUT = Number(process.env.BENCH_THROUGHPUT ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -30,6 +33,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 40);
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
+const PHASES = new Set((process.env.BENCH_PHASES ?? "fanout,onehub,catchup,batch,idle").split(",").map((p) => p.trim()));
 const BATCH_EVENTS = 20_000;
 const WAIT_MS = 20_000;
 const SECRET = randomBytes(32).toString("base64url");
@@ -215,7 +219,7 @@ async function until(done, what, timeoutMs = WAIT_MS) {
  * sends `count` POSTs and keeps their latencies, so that slices of the floor and of Nerve can take
  * turns within one run (see `alternate`).
  */
-async function fanoutLatency(base, service, floor) {
+async function fanoutLatency({ url: base }, service, floor) {
   const users = Array.from({ length: 25 }, (_, i) => `bench-fan-${Date.now()}-${i}`);
   const pending = new Map();
   const samples = [];
@@ -270,8 +274,12 @@ async function fanoutLatency(base, service, floor) {
   };
 }
 
-/** One hub, CONCURRENCY POSTs in flight, 2 devices listening: events/s while POSTs are answered, over every slice. */
-async function oneHub(base, service, floor) {
+/**
+ * One hub, CONCURRENCY POSTs in flight, 2 devices listening: events/s while POSTs are answered, over
+ * every slice, and the workerd process's CPU a POST (it tells a CPU-bound gap from a waiting one).
+ */
+async function oneHub(server, service, floor) {
+  const base = server.url;
   const user = `bench-tput-${Date.now()}`;
   const ds = [await device(base, user, "phone", "", { synced: !floor }), await device(base, user, "laptop", "", { synced: !floor })];
   const counts = ds.map(() => 0);
@@ -281,11 +289,14 @@ async function oneHub(base, service, floor) {
   });
   let sent = 0;
   let ms = 0;
+  let cpu = 0;
   const slice = async (count) => {
     const t0 = performance.now();
+    const cpu0 = processCpuMs(server.pid);
     const first = sent;
     await pool(count, CONCURRENCY, (i) => post(base, service, "/api/sync/shoot-progress", shoot(user, `s${(first + i) % 10}`, first + i)));
     ms += performance.now() - t0;
+    cpu += processCpuMs(server.pid) - cpu0;
     sent += count;
     await until(() => counts.every((c) => c >= sent), "every event at both devices");
   };
@@ -293,7 +304,7 @@ async function oneHub(base, service, floor) {
     slice,
     async done() {
       await Promise.all(ds.map((d) => d.socket.close()));
-      return sent / (ms / 1000);
+      return { rate: sent / (ms / 1000), cpuUs: (cpu / sent) * 1000 };
     },
   };
 }
@@ -302,9 +313,9 @@ async function oneHub(base, service, floor) {
  * Runs a phase on the floor and on Nerve in SLICES turns (floor, Nerve, floor, ...), each turn a
  * share of `total`: whatever else the machine does in the run weighs on both alike.
  */
-async function alternate(phase, floorUrl, nerveUrl, service, total) {
-  const f = await phase(floorUrl, service, true);
-  const n = await phase(nerveUrl, service, false);
+async function alternate(phase, floorServer, nerveServer, service, total) {
+  const f = await phase(floorServer, service, true);
+  const n = await phase(nerveServer, service, false);
   const per = Math.ceil(total / SLICES);
   for (let k = 0; k < SLICES; k++) {
     await f.slice(per);
@@ -433,9 +444,8 @@ function table(rows) {
 
 runScratch("bench", 600_000, async ({ work, servers }) => {
   console.log("building the bundle (wrangler deploy --dry-run) ...");
-  const bundle = buildBundle(join(work, "bundle"));
+  const bundle = process.env.BENCH_BUNDLE ? { file: process.env.BENCH_BUNDLE } : buildBundle(join(work, "bundle"));
   const { vars, top } = readWranglerToml();
-  const other = buildBundle(join(work, "bundle-other"), { minify: top.minify !== true });
   // The rate limits would throttle a benchmark by design; everything else is as deployed.
   const benchVars = { ...vars, JWT_SECRET: SECRET, SERVICE_RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_PER_MINUTE: "100000000" };
   const nerve = await startWorkerd({ workdir: work, bundlePath: bundle.file, vars: benchVars, name: "nerve" });
@@ -445,50 +455,68 @@ runScratch("bench", 600_000, async ({ work, servers }) => {
   const service = await serviceToken();
   console.log(`workerd ${nerve.version}: Nerve on ${nerve.url}, the floor on ${floor.url}\n`);
 
-  const [fanF, fanN] = await alternate(fanoutLatency, floor.url, nerve.url, service, RATE * SECONDS);
-  const [hubF, hubN] = await alternate(oneHub, floor.url, nerve.url, service, THROUGHPUT);
-  const batch = await hasBatch(nerve.url, service);
-  const c10k = await missedCatchUp(nerve.url, service, 10_000, 5, batch);
-  const c1k = await missedCatchUp(nerve.url, service, 1_000, 10, batch);
-  const batF = await batchIntoHub(floor.url, service, true);
-  const batN = batch ? await batchIntoHub(nerve.url, service, false) : null;
-  await nerve.stop();
-
   const x = (n, f) => `${(n / f).toFixed(2)}x`;
   const range = (s) => `${s.p50.toFixed(1)} ms (${s.min.toFixed(1)}-${s.max.toFixed(1)}), ${s.frames} frames`;
-  console.log(table([
-    ["figure", "floor", "Nerve", "Nerve / floor", "goal"],
-    [`service POST -> 4 devices, 25 users x 4 devices, ${RATE} POSTs/s: p99`, ms(fanF.p99), ms(fanN.p99), x(fanN.p99, fanF.p99), "<= 1.25x"],
-    ...(fanF.failed || fanN.failed ? [["  POSTs reset by workerd (not in the figures)", String(fanF.failed), String(fanN.failed), "", ""]] : []),
-    ["  the same: p50", ms(fanF.p50), ms(fanN.p50), x(fanN.p50, fanF.p50), ""],
-    [`one hub, ${CONCURRENCY} concurrent POSTs: events/s`, hubF.toFixed(0), hubN.toFixed(0), x(hubN, hubF), ">= 0.9x"],
-    ["catch-up of 10,000 missed messages, connect -> SYNCED: median (min-max)", "-", range(c10k), "-", "<= 100 ms"],
-    ["catch-up of 1,000 missed messages: median (min-max)", "-", range(c1k), "-", "<= 15 ms"],
-    ["durable events/s into one hub via POST /api/sync/batch, 4 devices", batF.toFixed(0), batN === null ? "no batch API" : batN.toFixed(0), batN === null ? "-" : x(batN, batF), ">= 5,000/s"],
-  ]));
-  const counter = join(work, "wake-counter.js");
-  writeFileSync(counter, WAKE_COUNTER);
-  const idleHb = 2000;
-  const idle = await startWorkerd({
-    workdir: work, bundlePath: bundle.file, modules: [{ name: "wake-counter.js", path: counter }], name: "idle",
-    vars: { ...benchVars, HEARTBEAT_MS: String(idleHb) },
-  });
-  servers.push(idle);
-  const wakes = await idleWakes(idle.url, idleHb);
+  const rows = [["figure", "floor", "Nerve", "Nerve / floor", "goal"]];
+  if (PHASES.has("fanout")) {
+    const [fanF, fanN] = await alternate(fanoutLatency, floor, nerve, service, RATE * SECONDS);
+    rows.push(
+      [`service POST -> 4 devices, 25 users x 4 devices, ${RATE} POSTs/s: p99`, ms(fanF.p99), ms(fanN.p99), x(fanN.p99, fanF.p99), "<= 1.25x"],
+      ...(fanF.failed || fanN.failed ? [["  POSTs reset by workerd (not in the figures)", String(fanF.failed), String(fanN.failed), "", ""]] : []),
+      ["  the same: p50", ms(fanF.p50), ms(fanN.p50), x(fanN.p50, fanF.p50), ""],
+    );
+  }
+  if (PHASES.has("onehub")) {
+    const [hubF, hubN] = await alternate(oneHub, floor, nerve, service, THROUGHPUT);
+    rows.push(
+      [`one hub, ${CONCURRENCY} concurrent POSTs: events/s`, hubF.rate.toFixed(0), hubN.rate.toFixed(0), x(hubN.rate, hubF.rate), ">= 0.9x"],
+      ["  the same: workerd CPU a POST (all threads)", `${hubF.cpuUs.toFixed(0)} µs`, `${hubN.cpuUs.toFixed(0)} µs`, x(hubN.cpuUs, hubF.cpuUs), ""],
+    );
+  }
+  const batch = await hasBatch(nerve.url, service);
+  if (PHASES.has("catchup")) {
+    const c10k = await missedCatchUp(nerve.url, service, 10_000, 5, batch);
+    const c1k = await missedCatchUp(nerve.url, service, 1_000, 10, batch);
+    rows.push(
+      ["catch-up of 10,000 missed messages, connect -> SYNCED: median (min-max)", "-", range(c10k), "-", "<= 100 ms"],
+      ["catch-up of 1,000 missed messages: median (min-max)", "-", range(c1k), "-", "<= 15 ms"],
+    );
+  }
+  if (PHASES.has("batch")) {
+    const batF = await batchIntoHub(floor.url, service, true);
+    const batN = batch ? await batchIntoHub(nerve.url, service, false) : null;
+    rows.push(["durable events/s into one hub via POST /api/sync/batch, 4 devices", batF.toFixed(0), batN === null ? "no batch API" : batN.toFixed(0), batN === null ? "-" : x(batN, batF), ">= 5,000/s"]);
+  }
+  await nerve.stop();
+  console.log(table(rows));
 
-  console.log();
-  console.log(table([
-    ["idle: hub wakes (alarm runs) per connected device per hour, pinging devices, 30 s heartbeat", "value"],
-    ...Object.entries(wakes.perHour).map(([label, v]) => [`  ${label}`, v.toFixed(1)]),
-  ]));
-  if (wakes.closed) console.log(`  (${wakes.closed} of ${wakes.devices} pinging sockets were closed by the sweep: the load generator fell behind its pings)`);
-  console.log();
-  const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
-  console.log(table([
-    ["bundle (src/index.ts)", "raw", "gzip"],
-    [`as deployed (wrangler.toml minify = ${top.minify === true})`, kib(bundle.raw), kib(bundle.gzip)],
-    [top.minify === true ? "for comparison: not minified" : "for comparison: minified", kib(other.raw), kib(other.gzip)],
-  ]));
+  if (PHASES.has("idle")) {
+    const counter = join(work, "wake-counter.js");
+    writeFileSync(counter, WAKE_COUNTER);
+    const idleHb = 2000;
+    const idle = await startWorkerd({
+      workdir: work, bundlePath: bundle.file, modules: [{ name: "wake-counter.js", path: counter }], name: "idle",
+      vars: { ...benchVars, HEARTBEAT_MS: String(idleHb) },
+    });
+    servers.push(idle);
+    const wakes = await idleWakes(idle.url, idleHb);
+    console.log();
+    console.log(table([
+      ["idle: hub wakes (alarm runs) per connected device per hour, pinging devices, 30 s heartbeat", "value"],
+      ...Object.entries(wakes.perHour).map(([label, v]) => [`  ${label}`, v.toFixed(1)]),
+    ]));
+    if (wakes.closed) console.log(`  (${wakes.closed} of ${wakes.devices} pinging sockets were closed by the sweep: the load generator fell behind its pings)`);
+  }
+  if (!process.env.BENCH_BUNDLE) {
+    const other = buildBundle(join(work, "bundle-other"), { minify: top.minify !== true });
+    const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
+    console.log();
+    console.log(table([
+      ["bundle (src/index.ts)", "raw", "gzip"],
+      [`as deployed (wrangler.toml minify = ${top.minify === true})`, kib(bundle.raw), kib(bundle.gzip)],
+      [top.minify === true ? "for comparison: not minified" : "for comparison: minified", kib(other.raw), kib(other.gzip)],
+    ]));
+  }
   const load = loadavg().map((l) => l.toFixed(2)).join(" ");
   console.log(`\nLoopback on this machine (${cpus().length} cores, load average now ${load}); the client and workerd share`);
   console.log("its cores, so other work on it inflates these figures. Rate limits raised for the run; all else as deployed.");

@@ -16,10 +16,10 @@
 //
 // Phases: connect, idle (sockets only), events (service POSTs to every user), a full 7-day log in
 // one hub (storage per user). Every wait is bounded; the run exits by itself (~2-3 minutes).
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { ROOT, buildBundle, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
+import { ROOT, buildBundle, processCpuMs, readWranglerToml, runScratch, startWorkerd } from "./bench-workerd.mjs";
 import { report } from "./simulate/report.mjs";
 import {
   CONNECTED_AT_PEAK, DEVICES_PER_USER, Device, EVENTS_PER_USER_DAY, HEARTBEAT_MS, K, PHASE_SECONDS, RETENTION_DAYS, SECRET,
@@ -39,23 +39,17 @@ async function post(base, token, path, body, counters) {
 
 const meters = async (base, reset = false) => (await fetch(`${base}/__sim/meters`, { method: reset ? "POST" : "GET" })).json();
 
-/** workerd's CPU seconds so far (user + system), from /proc. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** Counters of one measured window: hub meters, wire counters and workerd CPU. */
 async function measure(server, counters, seconds, during = async () => {}) {
   await meters(server.url, true);
   Object.assign(counters, wire());
-  const cpu0 = cpuSeconds(server.pid);
+  const cpu0 = processCpuMs(server.pid) / 1000;
   const t0 = performance.now();
   await during();
   const left = seconds * 1000 - (performance.now() - t0);
   if (left > 0) await sleep(left);
   const wall = (performance.now() - t0) / 1000;
-  return { wall, cpu: cpuSeconds(server.pid) - cpu0, hub: await meters(server.url), wire: { ...counters, closedByServer: { ...counters.closedByServer } } };
+  return { wall, cpu: processCpuMs(server.pid) / 1000 - cpu0, hub: await meters(server.url), wire: { ...counters, closedByServer: { ...counters.closedByServer } } };
 }
 
 /** Connects the connected share of users (1-3 devices each, tokens part-way through their hour). */
