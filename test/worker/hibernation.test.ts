@@ -17,10 +17,12 @@ describe("forced hibernation (evictDurableObject)", () => {
     await api("/api/sync/credit-update", { token, body: { userId: user, newBalance: 50, change: 50, reason: "purchase" } });
     expect(await phone.client.next("CREDIT_UPDATE")).toMatchObject({ seq: 1 });
     expect(await web.client.next("CREDIT_UPDATE")).toMatchObject({ seq: 1 });
+    const t0 = Date.now();
     phone.client.send({ type: "ACK", id: "a1", data: { seq: 1 } });
     expect(await phone.client.next("ACCEPTED")).toEqual({ type: "ACCEPTED", id: "a1" });
     for (let i = 0; i < 40; i++) phone.client.send({ type: "PING", data: { t: i } });
     for (let i = 0; i < 40; i++) await phone.client.next("PONG");
+    const refilled = (Date.now() - t0) / 600; // a token a 600 ms: a slow machine refills more
     const bucketBefore = await runInDurableObject(hubOf(user), (_i, state) =>
       state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM rate_buckets WHERE name = 'client'").one().tokens);
 
@@ -32,7 +34,7 @@ describe("forced hibernation (evictDurableObject)", () => {
     const bucketAfter = await runInDurableObject(hubOf(user), (_i, state) =>
       state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM rate_buckets WHERE name = 'client'").one().tokens);
     // 40 taken of 100 (written every tenth take), plus what refilled while they arrived.
-    expect(bucketBefore).toBeLessThan(62);
+    expect(bucketBefore).toBeLessThan(60 + refilled + 1);
     expect(bucketAfter).toBe(bucketBefore);
 
     // The attachments survived: the sockets are still the same devices with their topics.

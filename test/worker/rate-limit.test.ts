@@ -74,14 +74,16 @@ describe("rate limits", () => {
     const user = uniqueUser();
     const a = await device(user, "a");
     a.client.drain();
+    const t0 = Date.now();
     for (let i = 0; i < 95; i++) a.client.send({ type: "PING", data: { t: i } });
     for (let i = 0; i < 95; i++) expect(await a.client.next()).toMatchObject({ type: "PONG", t: i });
+    const refilled = (Date.now() - t0) / 600; // a token a 600 ms: a slow machine refills more
     a.client.close();
     await evictDurableObject(hubOf(user));
     // Written at the 90th take (a tenth is 10): 10 left then, plus what refilled while the 90 arrived.
     const stored = await runInDurableObject(hubOf(user), (_i, state) =>
       state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM rate_buckets WHERE name = 'client'").toArray()[0]?.tokens);
     expect(stored).toBeGreaterThanOrEqual(10);
-    expect(stored).toBeLessThan(15);
+    expect(stored).toBeLessThan(10 + refilled + 1);
   });
 });
