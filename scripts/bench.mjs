@@ -33,7 +33,14 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 40);
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
-const PHASES = new Set((process.env.BENCH_PHASES ?? "fanout,onehub,catchup,batch,idle").split(",").map((p) => p.trim()));
+const ALL_PHASES = ["fanout", "onehub", "catchup", "batch", "idle"];
+const PHASES = new Set((process.env.BENCH_PHASES ?? ALL_PHASES.join(",")).split(",").map((p) => p.trim()));
+for (const p of PHASES) {
+  if (!ALL_PHASES.includes(p)) {
+    console.error(`BENCH_PHASES: no phase "${p}"; the phases are ${ALL_PHASES.join(", ")}`);
+    process.exit(2);
+  }
+}
 const BATCH_EVENTS = 20_000;
 const WAIT_MS = 20_000;
 const SECRET = randomBytes(32).toString("base64url");
