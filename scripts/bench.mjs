@@ -452,7 +452,7 @@ function table(rows) {
 }
 
 runScratch("bench", 600_000, async ({ work, servers }) => {
-  console.log("building the bundle (wrangler deploy --dry-run) ...");
+  console.log(process.env.BENCH_BUNDLE ? `serving ${process.env.BENCH_BUNDLE} (BENCH_BUNDLE)` : "building the bundle (wrangler deploy --dry-run) ...");
   const bundle = process.env.BENCH_BUNDLE ? { file: process.env.BENCH_BUNDLE } : buildBundle(join(work, "bundle"));
   const { vars, top } = readWranglerToml();
   // The rate limits would throttle a benchmark by design; everything else is as deployed.
