@@ -29,14 +29,18 @@ const VIEWPORTS = [
 /** A short heartbeat, so that a lost network shows within seconds (the app's thresholds follow it). */
 const HEARTBEAT_MS = 5000;
 
+/** The network errors the tests cause on purpose: the offline switch, and the proxy's partition and cut. */
+const NETWORK_LOSS = "(ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_NETWORK_CHANGED)";
+
 /**
  * Console errors of the app itself. Chromium logs every WebSocket attempt that fails while the test
- * holds the context offline ("net::ERR_INTERNET_DISCONNECTED"), and any HTTP request of the app the
- * offline switch cut ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED", seen on a loaded
- * machine); those are the browser reporting the emulated network loss, not faults of the page.
+ * holds the context offline or cuts the proxy, and any HTTP request of the app in flight then
+ * ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED", and "...ERR_CONNECTION_RESET" for a
+ * presence poll the proxy's cut reset; both seen on a loaded machine): those are the browser
+ * reporting the emulated network loss, not faults of the page.
  */
-const appErrors = (errors: string[]) => errors.filter((e) => !/WebSocket connection to .* failed: .*(ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_NETWORK_CHANGED)/.test(e)
-  && !/^console: Failed to load resource: net::ERR_INTERNET_DISCONNECTED$/.test(e));
+const appErrors = (errors: string[]) => errors.filter((e) => !new RegExp(`WebSocket connection to .* failed: .*${NETWORK_LOSS}`).test(e)
+  && !new RegExp(`^console: Failed to load resource: net::${NETWORK_LOSS}$`).test(e));
 
 /** `expect` is the test's own: the tests of this file run concurrently. */
 async function expectAccessible(expect: ExpectStatic, page: Page, where: string): Promise<void> {
