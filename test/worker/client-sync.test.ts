@@ -138,12 +138,13 @@ describe("client: sync", () => {
 
   it("RATE_LIMITED answers are retried after retryAfterMs until each message is applied once", async () => {
     const user = uniqueUser();
-    // The user's bucket starts empty and frozen for 1.5 s (no refill before its time), so the burst
-    // below is refused however slowly this machine runs it, and the refusals stay under the
-    // 4008 abuse close (20 a minute). The hub's constructor creates the table; no frame has read
-    // the bucket yet, so the hub takes this row when the first one arrives.
+    // The user's bucket starts empty, stamped a minute ahead: it refills nothing until the first
+    // frame is refused (a refusal stamps it with its own time), so the burst below is refused
+    // however slowly this machine runs it, and the refusals stay under the 4008 abuse close (20 a
+    // minute). The hub's constructor creates the table; no frame has read the bucket yet, so the
+    // hub takes this row when the first one arrives.
     await runInDurableObject(hubOf(user), (_i, state) => {
-      state.storage.sql.exec("INSERT OR REPLACE INTO rate_buckets (name, tokens, updated_at) VALUES ('client', 0, ?)", Date.now() + 1_500);
+      state.storage.sql.exec("INSERT OR REPLACE INTO rate_buckets (name, tokens, updated_at) VALUES ('client', 0, ?)", Date.now() + 60_000);
     });
     const net = selfWebSocket();
     // Pacing off on purpose: the server's own limit must be what stops the burst.

@@ -1,4 +1,4 @@
-import { SignJWT } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import type { EventType } from "../../protocol/index.js";
 import { FrameClient, type Frame } from "../frame-client.js";
@@ -17,6 +17,16 @@ export async function userToken(userId: string, options: { device?: string; ttl?
   let jwt = new SignJWT(options.device ? { did: options.device } : {}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + (options.ttl ?? 600));
   if (options.aud) jwt = jwt.setAudience(options.aud);
   return jwt.sign(options.secret ?? key);
+}
+
+/**
+ * Waits until a token's `exp` has passed (plus 100 ms). A token minted with `ttl: n` expires
+ * between n - 1 and n s from now (`exp` is in whole seconds), so a test that needs an expired
+ * token mints one with room to connect first (a few seconds) and then waits for its real end.
+ */
+export async function untilExpired(token: string): Promise<void> {
+  const wait = (decodeJwt(token).exp as number) * 1000 + 100 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 
 export async function serviceToken(scope = "sync:publish sync:read", name = "test-service"): Promise<string> {

@@ -56,12 +56,12 @@ describe("rate limits", () => {
 
   it("limits service writes per user (SERVICE_RATE_LIMIT_PER_MINUTE) with 429 and Retry-After", async () => {
     const user = uniqueUser();
-    // One write creates the hub; then its stored bucket is emptied as of a moment from now (so the
-    // refill, 10 tokens a second, cannot race the assertion) and the hub evicted, so that it reads
-    // the bucket again when it wakes.
+    // One write creates the hub; then its stored bucket is emptied as of a minute from now (no
+    // refill, 10 tokens a second, before the first take after it, however slow the machine) and the
+    // hub evicted, so that it reads the bucket again when it wakes.
     await publishDirect(user, "PROMPT_CHANGE", { promptId: "p", action: "created" });
     await runInDurableObject(hubOf(user), (_i, state) => {
-      state.storage.sql.exec("INSERT OR REPLACE INTO rate_buckets (name, tokens, updated_at) VALUES ('service', 0, ?)", Date.now() + 5000);
+      state.storage.sql.exec("INSERT OR REPLACE INTO rate_buckets (name, tokens, updated_at) VALUES ('service', 0, ?)", Date.now() + 60_000);
     });
     await evictDurableObject(hubOf(user));
     const r = await api("/api/sync/prompt-change", { token: await serviceToken(), body: { userId: user, promptId: "p", action: "updated" } });

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EXPIRY_SLACK_MS } from "../../durable-objects/sockets.js";
-import { connect, hubOf, serviceToken, uniqueUser, userToken, sweepNow } from "./helpers.js";
+import { connect, hubOf, serviceToken, uniqueUser, untilExpired, userToken, sweepNow } from "./helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,8 +28,11 @@ describe("a socket's authority ends with its token", () => {
 
   it("a frame on an expired socket is refused and the socket closed with 4002, before the sweep", async () => {
     const user = uniqueUser();
-    const ws = await open(user, "phone", 1);
-    await sleep(1_100);
+    // Three seconds of life (room to connect on a slow machine), then wait for its real end.
+    const token = await userToken(user, { device: "phone", ttl: 3 });
+    const ws = await connect({ token });
+    await ws.catchUp();
+    await untilExpired(token);
     ws.send({ type: "LIMBIC_UPDATE", id: "late", data: { trust: 0.2 } });
     expect(await ws.next("ERROR")).toMatchObject({ id: "late", code: "TOKEN_INVALID" });
     expect((await ws.waitClosed()).code).toBe(4002);
