@@ -111,6 +111,10 @@ export default defineConfig({
         test: {
           name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: E2E_CLIENT_DIST, environment: "node", testTimeout: 90_000, hookTimeout: 90_000,
           maxWorkers: 2, maxConcurrency: 2,
+          // expect.poll waits 10 s, not vitest's 1 s: a page re-rendering, or a reconnect, on a loaded
+          // CI machine takes longer than a second (a reconnect took 649 ms there); a poll that
+          // holds returns as soon as it holds.
+          expect: { poll: { timeout: 10_000 } },
           // Its own group (another worker count than the in-process projects): in a plain `vitest run`
           // it starts after them; `npm test` runs it in a process of its own beside them (scripts/test-runs.mjs).
           sequence: { groupOrder: 1 },

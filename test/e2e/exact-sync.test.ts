@@ -50,8 +50,13 @@ describe("exact sync against wrangler dev", () => {
   it("sockets silenced by the network count for nothing after the sweep: a new device connects at once", async () => {
     const user = `ghost-${Date.now().toString(36)}`;
     const viaProxy = `ws://127.0.0.1:${proxy.port}/ws`;
+    // Each tunnel pings until the blackhole, so that none is swept as silent before the limit is
+    // checked (a connect sweeps sockets silent for 2 heartbeats, 2 s here; a slow machine takes
+    // that long to open six). The blackhole swallows the pings after it.
+    const pingers: ReturnType<typeof setInterval>[] = [];
     for (let i = 0; i < MAX_CONNECTIONS; i++) {
       const ws = await connect(user, `tunnel-${i}`, "", viaProxy);
+      pingers.push(setInterval(() => ws.closed || ws.send("ping"), HEARTBEAT_MS / 4));
       await ws.catchUp();
     }
     // At the limit, a sixth is refused: the limit itself works.
@@ -78,6 +83,7 @@ describe("exact sync against wrangler dev", () => {
       const state = frames.find((f) => f.type === "STATE") as unknown as { devices: { deviceId: string; online: boolean }[] };
       expect(state.devices.filter((d) => d.online).map((d) => d.deviceId)).toEqual(["phone"]);
     } finally {
+      pingers.forEach(clearInterval);
       proxy.blackhole = false;
       proxy.cut();
     }

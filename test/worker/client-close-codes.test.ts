@@ -103,7 +103,11 @@ describe("client: close codes", () => {
     // A 50 ms backoff would have tried 20 times by now.
     await new Promise((r) => setTimeout(r, 1000));
     expect(factory.sockets.length).toBe(1);
-    others.pop()!.close();
+    // A slot frees: wait for the hub's echo of the close (sent once it counted the socket gone),
+    // or the reconnect below could still find 20 and be refused.
+    const freed = others.pop()!;
+    freed.close();
+    await freed.waitClosed();
     client.reconnect(); // the app's own "try again" goes at once
     await client.whenSynced();
     expect(statuses.at(-1)).toBe("connected");
