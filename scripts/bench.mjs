@@ -3,8 +3,8 @@
 // the floor (scripts/bench-floor-worker.js: a Worker + Durable Object with one SQLite insert per
 // event, no auth or validation) served by a second workerd in the same run, and prints each figure
 // as a ratio to the floor:
-//   - service POST -> 4 devices, 25 users x 4 devices, 200 POSTs/s (open loop): p50/p99
-//   - one hub, 16 concurrent POSTs (2 devices listening): events/s
+//   - service POST -> 4 devices, 25 users x 4 devices, 200 POSTs/s (open loop, 30 s a side): p50/p99
+//   - one hub, 16 concurrent POSTs (2 devices listening): events/s, and workerd's CPU a POST
 //   - catch-up of 10,000 and 1,000 missed messages, connect -> SYNCED (with batch=1)
 //   - durable events/s into one hub through POST /api/sync/batch, 4 devices receiving every event
 //   - idle cost: Durable Object wakes (alarm runs, counted by a wrapper around the bundle's
