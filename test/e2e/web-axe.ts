@@ -19,8 +19,13 @@ export interface AxeViolation {
 export async function axeViolations(target: Page | Frame): Promise<AxeViolation[]> {
   const has = await target.evaluate("typeof window.axe !== 'undefined'");
   if (!has) await target.addScriptTag({ path: AXE_PATH });
-  // Animations settle first: a half-faded element has the contrast of neither end.
-  await target.evaluate("new Promise((r) => setTimeout(r, 400))");
+  // Animations settle first: a half-faded element has the contrast of neither end. Each finite one
+  // is waited for to its end (a fixed 400 ms was shorter than the 0.6 s bump on a loaded machine);
+  // endless ones (a spinner) are not, and 3 s bounds the wait.
+  await target.evaluate(`Promise.race([
+    Promise.all(document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => {}))),
+    new Promise((r) => setTimeout(r, 3000)),
+  ])`);
   const result = await target.evaluate(`window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] })
     .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(0, 2).join(" ")) })))`);
   return result as AxeViolation[];
